@@ -1,0 +1,400 @@
+"""Shared harness for polypop's black-box tests.
+
+A Server owns one temporary directory: a Dovecot-style passwd-file, an
+INI config, the users' mailboxes, and a running `polypopd` (or any program
+with the same command line, such as peers/dovecot.sh).  Tests talk to it
+over loopback TCP and stop it with SIGTERM, after which it must exit 0 and
+leave nothing behind (see Server.stop).
+"""
+
+import os
+import re
+import select
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+USERS = {"alice": "secret", "bob": "hunter2"}
+DEFAULT_CONFIG = {
+    "auth_failure_delay": "100",
+    "idle_timeout": "600",
+    "max_connections": "1000",
+    "max_connections_per_ip": "1000",
+    "hostname": "polypop.test",
+    "log_level": "info",
+}
+SANITIZER_RE = re.compile(
+    rb"(ERROR: AddressSanitizer|ERROR: LeakSanitizer|runtime error:|"
+    rb"ThreadSanitizer|Assertion .* failed|double free|corrupted)")
+
+
+class HarnessError(Exception):
+    pass
+
+
+def mail_location(root, store):
+    if store == "maildir":
+        return "maildir:%s/%%u/Maildir" % root
+    if store == "mbox":
+        return "mbox:%s/%%u:INBOX=%s/%%u/inbox" % (root, root)
+    raise HarnessError("unknown store %r" % store)
+
+
+def is_peer(path):
+    """A reference peer script rather than polypopd itself."""
+    return path.endswith(".sh")
+
+
+class Server:
+    def __init__(self, polypopd, conform, store="maildir", fixtures=None,
+                 config=None, users=None, fixture_via="direct", keep=False,
+                 name="test"):
+        self.polypopd = os.path.abspath(polypopd)
+        self.conform = os.path.abspath(conform) if conform else None
+        self.store = store
+        self.users = dict(USERS if users is None else users)
+        # user -> fixture name; users not listed get an empty mailbox.
+        self.fixtures = {"alice": "basic", "bob": "basic"}
+        if fixtures is not None:
+            self.fixtures = dict(fixtures)
+        self.config = dict(DEFAULT_CONFIG)
+        self.config.update(config or {})
+        self.fixture_via = fixture_via
+        self.keep = keep
+        self.dir = tempfile.mkdtemp(prefix="polypop-%s-" % name)
+        self.mailroot = os.path.join(self.dir, "mail")
+        self.location = mail_location(self.mailroot, store)
+        self.proc = None
+        self.port = None
+        self.stderr_path = os.path.join(self.dir, "server.log")
+        self.base_fds = None
+
+    # -- set-up ---------------------------------------------------------
+    def mailbox_path(self, user):
+        if self.store == "maildir":
+            return os.path.join(self.mailroot, user, "Maildir")
+        return os.path.join(self.mailroot, user, "inbox")
+
+    def setup(self):
+        with open(os.path.join(self.dir, "users"), "w") as f:
+            for u, p in self.users.items():
+                f.write("%s:{PLAIN}%s\n" % (u, p))
+        with open(os.path.join(self.dir, "polypop.conf"), "w") as f:
+            for k, v in self.config.items():
+                f.write("%s = %s\n" % (k, v))
+        os.makedirs(self.mailroot, exist_ok=True)
+        for user in self.users:
+            os.makedirs(os.path.join(self.mailroot, user), exist_ok=True)
+            self.write_fixture(user, self.fixtures.get(user, "empty"))
+        return self
+
+    def write_fixture(self, user, fixture):
+        if self.fixture_via == "deliver":
+            raw = os.path.join(self.dir, "raw-%s" % user)
+            self.run_conform(["--write-fixture", fixture, "--format", "raw",
+                              "--out", raw])
+            for name in sorted(os.listdir(raw)):
+                if name.endswith(".eml"):
+                    with open(os.path.join(raw, name), "rb") as f:
+                        self.deliver(user, f.read())
+            if self.store == "maildir":
+                for sub in ("new", "cur", "tmp"):
+                    os.makedirs(os.path.join(self.mailbox_path(user), sub),
+                                exist_ok=True)
+            return
+        self.run_conform(["--write-fixture", fixture, "--format", self.store,
+                          "--out", self.mailbox_path(user)])
+
+    def run_conform(self, args):
+        r = subprocess.run([self.conform] + args, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=60)
+        if r.returncode != 0:
+            raise HarnessError("polypop-conform %s: %s" % (
+                " ".join(args), r.stderr.decode(errors="replace")))
+        return r.stdout.decode(errors="replace")
+
+    def wire(self, fixture):
+        """Expected wire bytes (un-stuffed) of each message of a fixture."""
+        out = os.path.join(self.dir, "wire-%s" % fixture)
+        if not os.path.isdir(out):
+            self.run_conform(["--write-fixture", fixture, "--format", "wire",
+                              "--out", out])
+        msgs = []
+        for name in sorted(os.listdir(out)):
+            if name.endswith(".wire"):
+                with open(os.path.join(out, name), "rb") as f:
+                    msgs.append(f.read())
+        return msgs
+
+    def deliver(self, user, data, folder=None, timeout=30):
+        argv = [self.polypopd, "deliver", "--mail", self.location, user]
+        if folder:
+            argv.append(folder)
+        r = subprocess.run(argv, input=data, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=timeout)
+        if r.returncode != 0:
+            raise HarnessError("deliver to %s: exit %d: %s" % (
+                user, r.returncode, r.stderr.decode(errors="replace")))
+
+    # -- running --------------------------------------------------------
+    def start(self, timeout=20):
+        argv = [self.polypopd, "--listen", "pop3@127.0.0.1:0",
+                "--users", os.path.join(self.dir, "users"),
+                "--mail", self.location,
+                "--config", os.path.join(self.dir, "polypop.conf")]
+        self.errf = open(self.stderr_path, "ab")
+        # Own process group, so a peer script's children die with it.
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE,
+                                     stderr=self.errf,
+                                     stdin=subprocess.DEVNULL,
+                                     start_new_session=True)
+        deadline = time.monotonic() + timeout
+        buf = b""
+        fd = self.proc.stdout.fileno()
+        while b"\n" not in buf or not buf.startswith(b"listening"):
+            if b"\n" in buf:          # some other line: skip it
+                buf = buf.split(b"\n", 1)[1]
+                continue
+            left = deadline - time.monotonic()
+            if left <= 0:
+                self.kill()
+                raise HarnessError("no 'listening' line within %ds; log:\n%s"
+                                   % (timeout, self.log_tail()))
+            r, _, _ = select.select([fd], [], [], left)
+            if r:
+                chunk = os.read(fd, 4096)
+                if not chunk:
+                    rc = self.proc.wait()
+                    raise HarnessError("server exited (status %s) before "
+                                       "listening; log:\n%s"
+                                       % (rc, self.log_tail()))
+                buf += chunk
+        line = buf.split(b"\n", 1)[0].decode()
+        m = re.match(r"^listening pop3 (\S+):(\d+)$", line)
+        if not m:
+            self.kill()
+            raise HarnessError("bad listening line %r" % line)
+        self.port = int(m.group(2))
+        if not is_peer(self.polypopd):
+            self.base_fds = self.fd_count()
+        return self
+
+    def fd_count(self):
+        try:
+            return len(os.listdir("/proc/%d/fd" % self.proc.pid))
+        except OSError:
+            return None
+
+    def log_tail(self, n=4000):
+        try:
+            with open(self.stderr_path, "rb") as f:
+                return f.read()[-n:].decode(errors="replace")
+        except OSError:
+            return ""
+
+    def kill(self):
+        if self.proc is None:
+            return
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+
+    def sigterm(self, timeout=10):
+        """SIGTERM the server; return its exit status (None: had to kill)."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            rc = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            rc = None
+        self.kill()             # whatever is left in its process group
+        self.proc.stdout.close()
+        return rc
+
+    def stop(self):
+        """Stops the server; returns a list of problems (empty: clean)."""
+        problems = []
+        if self.proc is None:
+            return problems
+        if self.proc.poll() is not None:
+            problems.append("server died during the test (status %s)"
+                            % self.proc.returncode)
+        elif self.base_fds is not None:
+            # Every session is over: descriptors must be back to the count
+            # right after start-up.  Give closing sessions a moment.
+            deadline = time.monotonic() + 3
+            n = self.fd_count()
+            while n is not None and n > self.base_fds and \
+                    time.monotonic() < deadline:
+                time.sleep(0.05)
+                n = self.fd_count()
+            if n is not None and n > self.base_fds:
+                problems.append("descriptor leak: %d open after the test, "
+                                "%d after start-up" % (n, self.base_fds))
+        rc = self.sigterm()
+        if rc is None:
+            problems.append("server ignored SIGTERM for 10s (killed)")
+        elif rc != 0 and not problems:
+            problems.append("server exited with status %d after SIGTERM"
+                            % rc)
+        self.errf.close()
+        self.proc = None
+        with open(self.stderr_path, "rb") as f:
+            log = f.read()
+        m = SANITIZER_RE.search(log)
+        if m:
+            problems.append("sanitizer/abort report in server log: %s"
+                            % m.group(0).decode(errors="replace"))
+        problems += self.leftovers()
+        return problems
+
+    def leftovers(self):
+        """Temporary or lock files a clean server leaves nowhere."""
+        found = []
+        for top, dirs, files in os.walk(self.mailroot):
+            if os.path.basename(top) == "tmp" and files:
+                found.append("file left in Maildir tmp/: %s"
+                             % os.path.join(top, files[0]))
+            for f in files:
+                if f.endswith(".lock") or f.startswith(".polypop-"):
+                    found.append("lock/temp file left: %s"
+                                 % os.path.join(top, f))
+        return found
+
+    def cleanup(self):
+        self.kill()
+        if not self.keep:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.cleanup()
+
+
+class Pop3:
+    """A minimal strict POP3 client for the Python black-box tests."""
+
+    def __init__(self, port, host="127.0.0.1", timeout=15):
+        self.sock = socket.create_connection((host, port), timeout)
+        self.sock.settimeout(timeout)
+        self.f = self.sock.makefile("rb")
+        self.greeting = self.line()
+        if not self.greeting.startswith(b"+OK"):
+            raise HarnessError("bad greeting %r" % self.greeting)
+
+    def line(self):
+        raw = self.f.readline(65536)
+        if not raw:
+            raise HarnessError("connection closed by server")
+        if not raw.endswith(b"\r\n"):
+            raise HarnessError("line not terminated by CRLF: %r" % raw)
+        return raw[:-2]
+
+    def cmd(self, text, ok=True):
+        self.sock.sendall(text.encode() + b"\r\n")
+        r = self.line()
+        if ok is True and not r.startswith(b"+OK"):
+            raise HarnessError("%s: %r" % (text.split(" ")[0], r))
+        if ok is False and not r.startswith(b"-ERR"):
+            raise HarnessError("%s should fail: %r" % (text.split(" ")[0], r))
+        return r
+
+    def multi(self, text):
+        """Sends a multi-line command, returns the un-stuffed body bytes."""
+        self.cmd(text)
+        out = []
+        while True:
+            raw = self.f.readline(1 << 22)
+            if not raw:
+                raise HarnessError("connection closed in multi-line reply")
+            if raw == b".\r\n":
+                return b"".join(out)
+            if raw.startswith(b"."):
+                raw = raw[1:]
+            out.append(raw)
+
+    def login(self, user, password):
+        self.cmd("USER " + user)
+        return self.cmd("PASS " + password)
+
+    def stat(self):
+        r = self.cmd("STAT").split()
+        return int(r[1]), int(r[2])
+
+    def uidl(self):
+        lines = self.multi("UIDL").split(b"\r\n")
+        return [l.split(b" ", 1)[1].decode() for l in lines if l]
+
+    def quit(self):
+        r = self.cmd("QUIT")
+        self.close()
+        return r
+
+    def close(self):
+        try:
+            self.f.close()
+            self.sock.close()
+        except OSError:
+            pass
+
+
+def list_cases(conform, cases):
+    """(name, path, proto, fixture, level) of every transcript."""
+    out = []
+    paths = []
+    for root in cases:
+        if os.path.isdir(root):
+            paths += [os.path.join(root, n) for n in sorted(os.listdir(root))
+                      if n.endswith(".txt") and not n.startswith(".")]
+        else:
+            paths.append(root)
+    for p in paths:
+        r = subprocess.run([conform, "--list", "--cases", p],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        line = r.stdout.decode().strip()
+        if r.returncode != 0 or not line:
+            out.append((os.path.basename(p), p, None, None, line or
+                        r.stdout.decode() + r.stderr.decode()))
+            continue
+        name, proto, fixture, level = line.split()
+        out.append((name, p, proto, fixture, level))
+    return out
+
+
+def allow_skip():
+    return os.environ.get("POLYPOP_ALLOW_SKIP") == "1"
+
+
+class Report:
+    """ok/FAIL/skip lines and the closing 'N passed, N failed, N skipped'."""
+
+    def __init__(self):
+        self.passed = self.failed = self.skipped = 0
+
+    def ok(self, name):
+        self.passed += 1
+        print("ok %s" % name, flush=True)
+
+    def fail(self, name, why):
+        self.failed += 1
+        why = why.strip().replace("\n", "\n    ")
+        print("FAIL %s: %s" % (name, why), flush=True)
+
+    def skip(self, name, why):
+        self.skipped += 1
+        print("skip %s: %s" % (name, why), flush=True)
+
+    def close(self):
+        print("%d passed, %d failed, %d skipped"
+              % (self.passed, self.failed, self.skipped), flush=True)
+        return 1 if self.failed else 0

@@ -1,0 +1,126 @@
+#!/usr/bin/env python3
+"""Runs the transcript cases, one fresh server per case.
+
+  run.py --polypopd PATH --conform PATH [--store maildir|mbox]
+         [--fixture-via direct|deliver] [--cases DIR] [--only GLOB]
+         [--level rfc|polypop] [-j N] [--keep] [-v]
+
+For each case: a temp dir with users, config and the case's fixture (for
+alice and bob), the server on 127.0.0.1 port 0, `polypop-conform` on the
+one transcript, then SIGTERM; the server must exit 0 and leak nothing.
+Prints polypop-conform's lines and a closing 'N passed, N failed, N
+skipped'.  --polypopd may name peers/dovecot.sh to run against Dovecot.
+"""
+
+import argparse
+import concurrent.futures
+import fnmatch
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import common  # noqa: E402
+
+HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def run_one(args, case):
+    name, path, proto, fixture, level = case
+    if proto is None:
+        return [("FAIL", name, "transcript does not parse: %s" % level)]
+    srv = common.Server(args.polypopd, args.conform, store=args.store,
+                        fixtures={"alice": fixture, "bob": "basic"},
+                        fixture_via=args.fixture_via, keep=args.keep,
+                        name=name)
+    try:
+        try:
+            srv.setup().start()
+        except (common.HarnessError, OSError,
+                subprocess.SubprocessError) as e:
+            return [("FAIL", name, "harness: %s" % e)]
+        argv = [args.conform, "--host", "127.0.0.1", "--port", str(srv.port),
+                "--user", "alice", "--pass", common.USERS["alice"],
+                "--user2", "bob", "--pass2", common.USERS["bob"],
+                "--cases", path, "--level", args.level,
+                "--timeout", str(args.timeout)]
+        if args.verbose:
+            argv.append("-v")
+        try:
+            r = subprocess.run(argv, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, timeout=240)
+            out = r.stdout.decode(errors="replace")
+            err = r.stderr.decode(errors="replace")
+        except subprocess.TimeoutExpired:
+            out, err = "FAIL %s: runner did not finish in 240s\n" % name, ""
+            r = subprocess.CompletedProcess(argv, 1)
+        results = []
+        for line in out.splitlines():
+            if line.startswith("ok "):
+                results.append(("ok", name, ""))
+            elif line.startswith("skip "):
+                results.append(("skip", name, line.split(": ", 1)[-1]))
+            elif line.startswith("FAIL "):
+                results.append(("FAIL", name, line.split(": ", 1)[-1]))
+        if not results:
+            results.append(("FAIL", name, "runner printed no result: %s%s"
+                            % (out, err)))
+        elif r.returncode not in (0, 1):
+            # A sanitizer report or a crash in the runner itself.
+            results = [("FAIL", name, "runner exited %d: %s"
+                        % (r.returncode, err[-1500:]))]
+        problems = srv.stop()
+        if problems:
+            results = [r for r in results if r[0] != "ok"]
+            results.append(("FAIL", name, "; ".join(problems)))
+        if args.verbose or any(r[0] == "FAIL" for r in results):
+            extra = err if args.verbose else ""
+            results.append(("log", name, extra + "server log (tail):\n"
+                            + srv.log_tail(1500)))
+        return results
+    finally:
+        srv.cleanup()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--polypopd", required=True)
+    ap.add_argument("--conform", required=True)
+    ap.add_argument("--store", default="maildir", choices=["maildir", "mbox"])
+    ap.add_argument("--fixture-via", default="direct",
+                    choices=["direct", "deliver"])
+    ap.add_argument("--cases", default=os.path.join(HERE, "cases", "pop3"))
+    ap.add_argument("--only", default="*")
+    ap.add_argument("--level", default="polypop", choices=["rfc", "polypop"])
+    ap.add_argument("--timeout", default="10")
+    ap.add_argument("-j", "--jobs", type=int, default=4)
+    ap.add_argument("--keep", action="store_true")
+    ap.add_argument("-v", "--verbose", action="store_true")
+    args = ap.parse_args()
+
+    rep = common.Report()
+    if not os.access(args.polypopd, os.X_OK):
+        rep.fail("setup", "no executable server at %s" % args.polypopd)
+        return rep.close()
+    cases = [c for c in common.list_cases(args.conform, [args.cases])
+             if fnmatch.fnmatch(c[0], args.only)]
+    print("# %d cases, server %s, store %s, fixtures %s"
+          % (len(cases), args.polypopd, args.store, args.fixture_via),
+          flush=True)
+    with concurrent.futures.ThreadPoolExecutor(args.jobs) as ex:
+        for results in ex.map(lambda c: run_one(args, c), cases):
+            for kind, name, why in results:
+                if kind == "ok":
+                    rep.ok(name)
+                elif kind == "skip":
+                    rep.skip(name, why)
+                elif kind == "FAIL":
+                    rep.fail(name, why)
+                else:
+                    print("    " + why.replace("\n", "\n    "), flush=True)
+    return rep.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,133 @@
+/*
+ * polypop-conform: a black-box transcript runner for POP servers.
+ *
+ * A transcript (see compat-tests/README.md) is parsed into a struct tcase,
+ * a flat list of steps.  The parser is a pure function over bytes; the
+ * executor talks to one file descriptor at a time, so the Check suite can
+ * drive it through a socketpair.
+ */
+#ifndef CONFORM_H
+#define CONFORM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum step_kind {
+	STEP_SEND,		/* "C: text": text, then CRLF */
+	STEP_SEND_RAW,		/* "C| text": escapes decoded, nothing added */
+	STEP_CLOSE,		/* "C! close": the client drops the connection */
+	STEP_EXPECT,		/* "S: glob": one line, '*' matches anything */
+	STEP_EXPECT_RE,		/* "S~ regex": one line, POSIX ERE search */
+	STEP_EXPECT_RETR,	/* "S> retr N": message N, stuffed, then "." */
+	STEP_EXPECT_TOP,	/* "S> top N L": header, blank, L body lines */
+	STEP_EXPECT_LIST,	/* "S> list [N...]": scan listings, then "." */
+	STEP_EXPECT_UIDL,	/* "S> uidl [N...]": unique-id listings */
+	STEP_EXPECT_ANY,	/* "S> any": any lines up to "." */
+	STEP_EXPECT_EOF,	/* "S! closed": the server closes */
+	STEP_RECONNECT,		/* "@reconnect": new connection */
+	STEP_REQUIRE,		/* "@require apop": skip unless supported */
+	STEP_SLEEP,		/* "@sleep MS" */
+};
+
+#define STEP_MAX_NUMS 16
+
+struct step {
+	enum step_kind	 kind;
+	int		 lineno;	/* line in the transcript file */
+	char		*text;		/* pattern, text to send, or NULL */
+	char		*ref;		/* "RFC 1939 §5" annotation, or NULL */
+	int		 nums[STEP_MAX_NUMS];
+	int		 nnums;
+};
+
+struct tcase {
+	char		*name;
+	char		*title;		/* first comment line, or NULL */
+	char		*proto;		/* "pop3" */
+	char		*profile;	/* NULL: any */
+	char		*fixture;	/* NULL: "basic" */
+	char		*level;		/* "rfc" (default) or "polypop" */
+	int		 timeout_ms;	/* per step; 0: runner default */
+	struct step	*steps;
+	size_t		 nsteps;
+};
+
+/* transcript.c */
+int	 tcase_parse(const char *name, const char *buf, size_t len,
+	    struct tcase *tc, char *err, size_t errlen);
+int	 tcase_load(const char *path, struct tcase *tc, char *err,
+	    size_t errlen);
+void	 tcase_free(struct tcase *tc);
+const char *step_kind_name(enum step_kind k);
+
+/* fixture.c: the corpus and what a POP3 server must send for it. */
+struct fmsg {
+	const char	*name;		/* short label, for messages */
+	unsigned char	*raw;		/* bytes as delivered / stored */
+	size_t		 rawlen;
+	unsigned char	*wire;		/* RFC 1939 §11: CRLF-normalised */
+	size_t		 wirelen;
+};
+
+struct fixture {
+	const char	*name;
+	struct fmsg	*msgs;
+	size_t		 nmsgs;
+};
+
+const struct fixture *fixture_get(const char *name);
+const char *const *fixture_names(void);
+int	 fixture_write(const struct fixture *fx, const char *format,
+	    const char *out, char *err, size_t errlen);
+size_t	 wire_normalise(const unsigned char *in, size_t len,
+	    unsigned char **out);
+size_t	 wire_stuff(const unsigned char *in, size_t len, unsigned char **out);
+size_t	 wire_top(const unsigned char *wire, size_t len, long lines);
+size_t	 mboxrd_quote(const unsigned char *in, size_t len,
+	    unsigned char **out);
+
+/* match.c */
+int	 glob_match(const char *pat, const char *s);
+int	 regex_search(const char *re, const char *s, char *err, size_t errlen);
+void	 escape_bytes(const void *p, size_t len, char *out, size_t outlen);
+
+/* exec.c */
+#define MAX_UIDS 64
+
+struct run_ctx {
+	const char	*host;
+	const char	*port;
+	const char	*user, *pass;
+	const char	*user2, *pass2;
+	int		 timeout_ms;
+	int		 verbose;
+	int		 fd;		/* -1: connect to host/port first */
+	char		 timestamp[256];	/* from the last greeting */
+	char		*uids[MAX_UIDS + 1];	/* captured by "S> uidl" */
+	const struct fixture *fx;
+};
+
+enum result_kind { RESULT_OK, RESULT_FAIL, RESULT_SKIP };
+
+struct result {
+	enum result_kind kind;
+	char		 msg[1024];
+};
+
+void	 run_case(const struct tcase *tc, struct run_ctx *ctx,
+	    struct result *res);
+void	 run_ctx_reset(struct run_ctx *ctx);
+int	 expand_vars(const char *in, int mode, struct run_ctx *ctx,
+	    char **out, size_t *outlen, char *err, size_t errlen);
+int	 apop_digest(const char *timestamp, const char *secret,
+	    char hex[33]);
+int	 net_connect(const char *host, const char *port, int timeout_ms,
+	    char *err, size_t errlen);
+
+/* Expansion modes: how a variable's value is escaped into the text. */
+#define EXPAND_RAW	0	/* sent to the server as it is */
+#define EXPAND_GLOB	1	/* '*' and '\' escaped */
+#define EXPAND_REGEX	2	/* ERE metacharacters escaped */
+#define EXPAND_ESCAPES	4	/* also decode \r \n \t \\ \xHH (C|) */
+
+#endif

@@ -1,0 +1,262 @@
+/*
+ * polypop-conform: runs transcript cases against a POP server, or writes
+ * the fixture corpus the cases expect.  See compat-tests/README.md.
+ */
+#include <dirent.h>
+#include <fnmatch.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "conform.h"
+
+#ifndef CONFORM_CASES_DIR
+#define CONFORM_CASES_DIR "cases/pop3"
+#endif
+
+struct opts {
+	const char	*proto, *profile, *only, *level;
+	const char	*fixture, *format, *out;
+	char		**cases;
+	size_t		 ncases;
+	int		 check, list;
+};
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: polypop-conform --host H --port P [--proto pop3] "
+	    "[--profile P]\n"
+	    "           --user U --pass P [--user2 U --pass2 P] "
+	    "[--cases DIR|FILE]...\n"
+	    "           [--only GLOB] [--level rfc|polypop] "
+	    "[--timeout SEC] [-v]\n"
+	    "       polypop-conform --check|--list [--cases DIR|FILE]...\n"
+	    "       polypop-conform --write-fixture NAME "
+	    "--format maildir|mbox|raw|wire --out PATH\n"
+	    "fixtures:");
+	for (const char *const *n = fixture_names(); *n; n++)
+		fprintf(stderr, " %s", *n);
+	fprintf(stderr, "\n");
+	exit(2);
+}
+
+static int
+has_suffix(const char *s, const char *suf)
+{
+	size_t a = strlen(s), b = strlen(suf);
+
+	return a >= b && strcmp(s + a - b, suf) == 0;
+}
+
+/* Expands directories into their *.txt files, sorted by name. */
+static void
+collect(const char *path, char ***files, size_t *n)
+{
+	struct dirent **ents;
+	struct stat sb;
+	char buf[4096];
+	int cnt;
+
+	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		cnt = scandir(path, &ents, NULL, alphasort);
+		if (cnt < 0) {
+			perror(path);
+			exit(2);
+		}
+		for (int i = 0; i < cnt; i++) {
+			if (has_suffix(ents[i]->d_name, ".txt") &&
+			    ents[i]->d_name[0] != '.') {
+				snprintf(buf, sizeof(buf), "%s/%s", path,
+				    ents[i]->d_name);
+				collect(buf, files, n);
+			}
+			free(ents[i]);
+		}
+		free(ents);
+		return;
+	}
+	*files = realloc(*files, (*n + 1) * sizeof(**files));
+	if (*files == NULL || ((*files)[*n] = strdup(path)) == NULL) {
+		perror("malloc");
+		exit(2);
+	}
+	(*n)++;
+}
+
+static int
+write_fixture(const struct opts *o)
+{
+	const struct fixture *fx;
+	char err[512];
+
+	if (o->format == NULL || o->out == NULL)
+		usage();
+	fx = fixture_get(o->fixture);
+	if (fx == NULL) {
+		fprintf(stderr, "polypop-conform: unknown fixture '%s'\n",
+		    o->fixture);
+		return 2;
+	}
+	if (fixture_write(fx, o->format, o->out, err, sizeof(err)) < 0) {
+		fprintf(stderr, "polypop-conform: %s\n", err);
+		return 1;
+	}
+	return 0;
+}
+
+static const char *
+why_skip(const struct opts *o, const struct tcase *tc)
+{
+	static char why[256];
+
+	if (strcmp(tc->proto, o->proto) != 0) {
+		snprintf(why, sizeof(why), "proto %s (running %s)", tc->proto,
+		    o->proto);
+		return why;
+	}
+	if (tc->profile != NULL && (o->profile == NULL ||
+	    strcmp(tc->profile, o->profile) != 0)) {
+		snprintf(why, sizeof(why), "profile %s (running %s)",
+		    tc->profile, o->profile ? o->profile : "none");
+		return why;
+	}
+	if (strcmp(o->level, "rfc") == 0 && tc->level != NULL &&
+	    strcmp(tc->level, "polypop") == 0)
+		return "polypop-specific behaviour (--level rfc)";
+	return NULL;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "host", required_argument, NULL, 'H' },
+		{ "port", required_argument, NULL, 'P' },
+		{ "proto", required_argument, NULL, 'r' },
+		{ "profile", required_argument, NULL, 'f' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "pass", required_argument, NULL, 'p' },
+		{ "user2", required_argument, NULL, 'U' },
+		{ "pass2", required_argument, NULL, 'Q' },
+		{ "cases", required_argument, NULL, 'c' },
+		{ "only", required_argument, NULL, 'o' },
+		{ "level", required_argument, NULL, 'l' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "check", no_argument, NULL, 'k' },
+		{ "list", no_argument, NULL, 'L' },
+		{ "write-fixture", required_argument, NULL, 'w' },
+		{ "format", required_argument, NULL, 'F' },
+		{ "out", required_argument, NULL, 'O' },
+		{ "dir", required_argument, NULL, 'O' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct opts o = { .proto = "pop3", .only = "*", .level = "polypop" };
+	struct run_ctx ctx = { .fd = -1, .timeout_ms = 10000 };
+	char **files = NULL, err[512];
+	size_t nfiles = 0;
+	int ch, passed = 0, failed = 0, skipped = 0;
+
+	while ((ch = getopt_long(argc, argv, "v", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'H': ctx.host = optarg; break;
+		case 'P': ctx.port = optarg; break;
+		case 'r': o.proto = optarg; break;
+		case 'f': o.profile = optarg; break;
+		case 'u': ctx.user = optarg; break;
+		case 'p': ctx.pass = optarg; break;
+		case 'U': ctx.user2 = optarg; break;
+		case 'Q': ctx.pass2 = optarg; break;
+		case 'c': collect(optarg, &files, &nfiles); break;
+		case 'o': o.only = optarg; break;
+		case 'l':
+			if (strcmp(optarg, "rfc") != 0 &&
+			    strcmp(optarg, "polypop") != 0)
+				usage();
+			o.level = optarg;
+			break;
+		case 't': ctx.timeout_ms = (int)(atof(optarg) * 1000); break;
+		case 'k': o.check = 1; break;
+		case 'L': o.list = 1; break;
+		case 'w': o.fixture = optarg; break;
+		case 'F': o.format = optarg; break;
+		case 'O': o.out = optarg; break;
+		case 'v': ctx.verbose = 1; break;
+		default: usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	if (o.fixture != NULL)
+		return write_fixture(&o);
+	if (nfiles == 0)
+		collect(CONFORM_CASES_DIR, &files, &nfiles);
+	if (!o.check && !o.list && (ctx.host == NULL || ctx.port == NULL ||
+	    ctx.user == NULL || ctx.pass == NULL))
+		usage();
+	if (ctx.timeout_ms <= 0)
+		usage();
+	signal(SIGPIPE, SIG_IGN);
+
+	for (size_t i = 0; i < nfiles; i++) {
+		struct tcase tc;
+		struct result res;
+		const char *why;
+
+		if (tcase_load(files[i], &tc, err, sizeof(err)) < 0) {
+			printf("FAIL %s: transcript: %s\n", files[i], err);
+			failed++;
+			free(files[i]);
+			continue;
+		}
+		if (fnmatch(o.only, tc.name, 0) != 0) {
+			tcase_free(&tc);
+			free(files[i]);
+			continue;
+		}
+		if (o.list) {
+			printf("%s %s %s %s\n", tc.name, tc.proto,
+			    tc.fixture ? tc.fixture : "basic",
+			    tc.level ? tc.level : "rfc");
+		} else if (o.check) {
+			if (fixture_get(tc.fixture ? tc.fixture : "basic") ==
+			    NULL) {
+				printf("FAIL %s: unknown fixture '%s'\n",
+				    tc.name, tc.fixture);
+				failed++;
+			} else {
+				printf("ok %s\n", tc.name);
+				passed++;
+			}
+		} else if ((why = why_skip(&o, &tc)) != NULL) {
+			printf("skip %s: %s\n", tc.name, why);
+			skipped++;
+		} else {
+			run_case(&tc, &ctx, &res);
+			if (res.kind == RESULT_OK) {
+				printf("ok %s\n", tc.name);
+				passed++;
+			} else if (res.kind == RESULT_SKIP) {
+				printf("skip %s: %s\n", tc.name, res.msg);
+				skipped++;
+			} else {
+				printf("FAIL %s: %s\n", tc.name, res.msg);
+				failed++;
+			}
+		}
+		fflush(stdout);
+		tcase_free(&tc);
+		free(files[i]);
+	}
+	free(files);
+	if (!o.list)
+		printf("%d passed, %d failed, %d skipped\n", passed, failed,
+		    skipped);
+	return failed ? 1 : 0;
+}

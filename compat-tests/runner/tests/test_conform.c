@@ -1,0 +1,544 @@
+/*
+ * Check suite for polypop-conform: the transcript parser, the matchers,
+ * ${...} expansion, the fixture arithmetic, and the executor driven
+ * through a socketpair by a scripted (sometimes deliberately wrong) server.
+ */
+#include <check.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "conform.h"
+
+static int
+parse(const char *text, struct tcase *tc, char *err, size_t errlen)
+{
+	return tcase_parse("t", text, strlen(text), tc, err, errlen);
+}
+
+START_TEST(test_parse_steps)
+{
+	struct tcase tc;
+	char err[256];
+	const char *t =
+	    "# RFC 1939 §5 STAT: a title\n"
+	    "proto: pop3\n"
+	    "fixture: hard\n"
+	    "level: polypop\n"
+	    "timeout: 2.5\n"
+	    "\n"
+	    "S: +OK*\n"
+	    "C: STAT    [RFC 1939 §5]\n"
+	    "S~ ^\\+OK [0-9]+\n"
+	    "C| A\\r\\nB\\n\n"
+	    "S> retr 3\n"
+	    "S> top 2 10\n"
+	    "S> list 1 3\n"
+	    "S> uidl\n"
+	    "S> any\n"
+	    "S+\n"
+	    "S- [AUTH]*  [RFC 3206 §5]\n"
+	    "C! close\n"
+	    "S! closed\n"
+	    "@sleep 5\n";
+
+	ck_assert_int_eq(parse(t, &tc, err, sizeof(err)), 0);
+	ck_assert_str_eq(tc.title, "RFC 1939 §5 STAT: a title");
+	ck_assert_str_eq(tc.proto, "pop3");
+	ck_assert_str_eq(tc.fixture, "hard");
+	ck_assert_str_eq(tc.level, "polypop");
+	ck_assert_int_eq(tc.timeout_ms, 2500);
+	ck_assert_uint_eq(tc.nsteps, 14);
+	ck_assert_int_eq(tc.steps[0].kind, STEP_EXPECT);
+	ck_assert_str_eq(tc.steps[0].text, "+OK*");
+	ck_assert_int_eq(tc.steps[1].kind, STEP_SEND);
+	ck_assert_str_eq(tc.steps[1].text, "STAT");
+	ck_assert_str_eq(tc.steps[1].ref, "RFC 1939 §5");
+	ck_assert_int_eq(tc.steps[1].lineno, 8);
+	ck_assert_int_eq(tc.steps[2].kind, STEP_EXPECT_RE);
+	ck_assert_int_eq(tc.steps[3].kind, STEP_SEND_RAW);
+	ck_assert_str_eq(tc.steps[3].text, "A\\r\\nB\\n");
+	ck_assert_int_eq(tc.steps[4].kind, STEP_EXPECT_RETR);
+	ck_assert_int_eq(tc.steps[4].nums[0], 3);
+	ck_assert_int_eq(tc.steps[5].kind, STEP_EXPECT_TOP);
+	ck_assert_int_eq(tc.steps[5].nums[1], 10);
+	ck_assert_int_eq(tc.steps[6].nnums, 2);
+	ck_assert_int_eq(tc.steps[7].kind, STEP_EXPECT_UIDL);
+	ck_assert_int_eq(tc.steps[7].nnums, 0);
+	ck_assert_int_eq(tc.steps[8].kind, STEP_EXPECT_ANY);
+	ck_assert_int_eq(tc.steps[9].kind, STEP_EXPECT_RE);
+	ck_assert_str_eq(tc.steps[9].text, "^\\+OK( |$)");
+	ck_assert_int_eq(tc.steps[10].kind, STEP_EXPECT);
+	ck_assert_str_eq(tc.steps[10].text, "-ERR [AUTH]*");
+	ck_assert_str_eq(tc.steps[10].ref, "RFC 3206 §5");
+	ck_assert_int_eq(tc.steps[11].kind, STEP_CLOSE);
+	ck_assert_int_eq(tc.steps[12].kind, STEP_EXPECT_EOF);
+	ck_assert_int_eq(tc.steps[13].kind, STEP_SLEEP);
+	tcase_free(&tc);
+}
+END_TEST
+
+START_TEST(test_parse_macros)
+{
+	struct tcase tc;
+	char err[256];
+
+	ck_assert_int_eq(parse("proto: pop3\n@greeting\n@login\n@login2\n"
+	    "@require apop\n@quit\n@reconnect\n", &tc, err, sizeof(err)), 0);
+	/* 1 + 4 + 4 + 1 + 3 + 1 */
+	ck_assert_uint_eq(tc.nsteps, 14);
+	ck_assert_str_eq(tc.steps[1].text, "USER ${user}");
+	ck_assert_str_eq(tc.steps[7].text, "PASS ${pass2}");
+	ck_assert_int_eq(tc.steps[9].kind, STEP_REQUIRE);
+	ck_assert_int_eq(tc.steps[12].kind, STEP_EXPECT_EOF);
+	ck_assert_int_eq(tc.steps[13].kind, STEP_RECONNECT);
+	tcase_free(&tc);
+}
+END_TEST
+
+static const struct {
+	const char	*text;
+	const char	*err;	/* substring of the error */
+} bad_transcripts[] = {
+	{ "S: +OK\n", "missing 'proto:'" },
+	{ "proto: pop3\n", "no steps" },
+	{ "proto: pop3\nS: +OK\nfixture: x\n", "after the first step" },
+	{ "proto: pop3\nbogus: 1\nS: x\n", "unknown header" },
+	{ "proto: pop3\nlevel: extreme\nS: x\n", "level must be" },
+	{ "proto: pop3\nS> retr\n", "takes 1 to 1 numbers" },
+	{ "proto: pop3\nS> retr x\n", "bad number" },
+	{ "proto: pop3\nS> top 1\n", "takes 2 to 2" },
+	{ "proto: pop3\nS> frobnicate\n", "unknown 'S>'" },
+	{ "proto: pop3\n@dance\n", "unknown directive" },
+	{ "proto: pop3\nX: y\n", "cannot parse" },
+	{ "proto: pop3\nC! open\n", "cannot parse" },
+	{ "proto: pop3\ntimeout: -1\nS: x\n", "bad timeout" },
+};
+
+START_TEST(test_parse_errors)
+{
+	struct tcase tc;
+	char err[256] = "";
+
+	ck_assert_int_eq(parse(bad_transcripts[_i].text, &tc, err,
+	    sizeof(err)), -1);
+	ck_assert_msg(strstr(err, bad_transcripts[_i].err) != NULL,
+	    "case %d: error '%s' lacks '%s'", _i, err,
+	    bad_transcripts[_i].err);
+}
+END_TEST
+
+static const struct {
+	const char	*pat, *s;
+	int		 match;
+} globs[] = {
+	{ "+OK", "+OK", 1 },
+	{ "+OK", "+OK ", 0 },
+	{ "+OK*", "+OK 3 messages", 1 },
+	{ "+OK*", "+OK", 1 },
+	{ "*", "", 1 },
+	{ "-ERR [AUTH]*", "-ERR [AUTH] Authentication failed.", 1 },
+	{ "-ERR [AUTH]*", "-ERR [IN-USE] locked", 0 },
+	{ "a*b*c", "aXXbYYc", 1 },
+	{ "a*b*c", "aXXbYY", 0 },
+	{ "a*c", "abcbc", 1 },
+	{ "\\*", "*", 1 },
+	{ "\\*", "x", 0 },
+	{ "a\\\\b", "a\\b", 1 },
+	{ "a\\b", "a\\b", 1 },
+	{ "?", "?", 1 },
+	{ "?", "x", 0 },
+};
+
+START_TEST(test_glob)
+{
+	ck_assert_msg(glob_match(globs[_i].pat, globs[_i].s) == globs[_i].match,
+	    "glob '%s' on '%s'", globs[_i].pat, globs[_i].s);
+}
+END_TEST
+
+START_TEST(test_regex)
+{
+	char err[128];
+
+	ck_assert_int_eq(regex_search("^\\+OK( |$)", "+OK", err,
+	    sizeof(err)), 1);
+	ck_assert_int_eq(regex_search("^\\+OK( |$)", "+OKAY", err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(regex_search("(", "x", err, sizeof(err)), -1);
+}
+END_TEST
+
+static struct run_ctx *
+ctx_new(void)
+{
+	static struct run_ctx ctx;
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.fd = -1;
+	ctx.user = "alice";
+	ctx.pass = "s*cr\\t";
+	ctx.timeout_ms = 2000;
+	ctx.fx = fixture_get("basic");
+	return &ctx;
+}
+
+START_TEST(test_expand)
+{
+	struct run_ctx *ctx = ctx_new();
+	const struct fixture *fx = ctx->fx;
+	char *out, err[256], want[128];
+	size_t len;
+
+	ck_assert_int_eq(expand_vars("USER ${user}", EXPAND_RAW, ctx, &out,
+	    &len, err, sizeof(err)), 0);
+	ck_assert_str_eq(out, "USER alice");
+	free(out);
+	/* A value is escaped for the pattern it lands in. */
+	ck_assert_int_eq(expand_vars("${pass}", EXPAND_GLOB, ctx, &out, &len,
+	    err, sizeof(err)), 0);
+	ck_assert_str_eq(out, "s\\*cr\\\\t");
+	free(out);
+	ck_assert_int_eq(expand_vars("${pass}", EXPAND_REGEX, ctx, &out, &len,
+	    err, sizeof(err)), 0);
+	ck_assert_str_eq(out, "s\\*cr\\\\t");
+	free(out);
+	snprintf(want, sizeof(want), "+OK %zu %zu %zu", fx->nmsgs,
+	    fx->msgs[0].wirelen + fx->msgs[1].wirelen + fx->msgs[2].wirelen,
+	    fx->msgs[0].wirelen + fx->msgs[2].wirelen);
+	ck_assert_int_eq(expand_vars("+OK ${count} ${total} ${sum:1,3}",
+	    EXPAND_GLOB, ctx, &out, &len, err, sizeof(err)), 0);
+	ck_assert_str_eq(out, want);
+	free(out);
+	ck_assert_int_eq(expand_vars("${repeat:3:ab}\\r\\n\\x41\\$",
+	    EXPAND_RAW | EXPAND_ESCAPES, ctx, &out, &len, err, sizeof(err)),
+	    0);
+	ck_assert_str_eq(out, "ababab\r\nA$");
+	free(out);
+	ck_assert_int_eq(expand_vars("${size:4}", 0, ctx, &out, &len, err,
+	    sizeof(err)), -1);
+	ck_assert_int_eq(expand_vars("${nope}", 0, ctx, &out, &len, err,
+	    sizeof(err)), -1);
+	ck_assert_int_eq(expand_vars("${uid:1}", 0, ctx, &out, &len, err,
+	    sizeof(err)), -1);
+	ck_assert_int_eq(expand_vars("${apop}", 0, ctx, &out, &len, err,
+	    sizeof(err)), -1);
+	ck_assert_int_eq(expand_vars("${user", 0, ctx, &out, &len, err,
+	    sizeof(err)), -1);
+	ck_assert_int_eq(expand_vars("\\q", EXPAND_ESCAPES, ctx, &out, &len,
+	    err, sizeof(err)), -1);
+}
+END_TEST
+
+START_TEST(test_apop_rfc_example)
+{
+	char hex[33];
+
+	/* RFC 1939 §7 APOP example. */
+	ck_assert_int_eq(apop_digest("<1896.697170952@dbc.mtview.ca.us>",
+	    "tanstaaf", hex), 0);
+	ck_assert_str_eq(hex, "c4c9334bac560ecc979e58001b3e22fb");
+}
+END_TEST
+
+static const struct {
+	const char	*in, *wire;
+} norm[] = {
+	{ "a\nb\n", "a\r\nb\r\n" },
+	{ "a\r\nb\r\n", "a\r\nb\r\n" },
+	{ "a\nb", "a\r\nb\r\n" },
+	{ "a\r\nb", "a\r\nb\r\n" },
+	{ "\n", "\r\n" },
+	{ "", "" },
+	{ "a\rb\n", "a\rb\r\n" },
+};
+
+START_TEST(test_normalise)
+{
+	unsigned char *out;
+	size_t n;
+
+	n = wire_normalise((const unsigned char *)norm[_i].in,
+	    strlen(norm[_i].in), &out);
+	ck_assert_uint_eq(n, strlen(norm[_i].wire));
+	ck_assert(memcmp(out, norm[_i].wire, n) == 0);
+	free(out);
+}
+END_TEST
+
+START_TEST(test_stuff_top_quote)
+{
+	const char *w = "H: 1\r\n\r\n.a\r\nb\r\n.\r\n";
+	unsigned char *out;
+	size_t n;
+
+	n = wire_stuff((const unsigned char *)w, strlen(w), &out);
+	ck_assert_uint_eq(n, strlen("H: 1\r\n\r\n..a\r\nb\r\n..\r\n.\r\n"));
+	ck_assert(memcmp(out, "H: 1\r\n\r\n..a\r\nb\r\n..\r\n.\r\n", n) == 0);
+	free(out);
+	ck_assert_uint_eq(wire_top((const unsigned char *)w, strlen(w), 0), 8);
+	ck_assert_uint_eq(wire_top((const unsigned char *)w, strlen(w), 1),
+	    12);
+	ck_assert_uint_eq(wire_top((const unsigned char *)w, strlen(w), 99),
+	    strlen(w));
+	/* No blank line: the whole message is header. */
+	ck_assert_uint_eq(wire_top((const unsigned char *)"H: 1\r\n", 6, 0),
+	    6);
+	n = mboxrd_quote((const unsigned char *)"From a\n>From b\nxFrom c\n"
+	    "From\n", 27, &out);
+	ck_assert_uint_eq(n, 29);
+	ck_assert(memcmp(out, ">From a\n>>From b\nxFrom c\nFrom\n", n) == 0);
+	free(out);
+}
+END_TEST
+
+START_TEST(test_hard_corpus)
+{
+	const struct fixture *fx = fixture_get("hard");
+	const struct fmsg *last = NULL;
+	int big = 0, nonl = 0;
+
+	ck_assert_ptr_nonnull(fx);
+	for (size_t i = 0; i < fx->nmsgs; i++) {
+		const struct fmsg *m = &fx->msgs[i];
+
+		ck_assert(m->wirelen >= 2);
+		ck_assert(memcmp(m->wire + m->wirelen - 2, "\r\n", 2) == 0);
+		if (strcmp(m->name, "big") == 0) {
+			big = 1;
+			ck_assert_uint_eq(m->rawlen, 1024 * 1024);
+		}
+		if (strcmp(m->name, "nonl") == 0) {
+			nonl = 1;
+			ck_assert(m->raw[m->rawlen - 1] != '\n');
+			size_t lf = 0;
+
+			for (size_t j = 0; j < m->rawlen; j++)
+				lf += m->raw[j] == '\n';
+			/* Each LF gains a CR; the last line gains CRLF. */
+			ck_assert_uint_eq(m->wirelen, m->rawlen + lf + 2);
+		}
+		last = m;
+	}
+	ck_assert(big && nonl && last != NULL);
+	ck_assert_ptr_null(fixture_get("no-such-fixture"));
+}
+END_TEST
+
+/* --- executor against a scripted server -------------------------------- */
+
+static enum result_kind
+run_script(const char *transcript, const char *server_says, int close_after,
+    struct result *res)
+{
+	struct run_ctx *ctx = ctx_new();
+	struct tcase tc;
+	char err[256];
+	int sv[2];
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	ck_assert_int_eq(write(sv[1], server_says, strlen(server_says)),
+	    (ssize_t)strlen(server_says));
+	if (close_after)
+		shutdown(sv[1], SHUT_WR);
+	ck_assert_msg(parse(transcript, &tc, err, sizeof(err)) == 0, "%s",
+	    err);
+	ctx->fd = sv[0];
+	ctx->timeout_ms = 300;
+	run_case(&tc, ctx, res);
+	tcase_free(&tc);
+	close(sv[0]);
+	close(sv[1]);
+	return res->kind;
+}
+
+static const char *login =
+    "proto: pop3\n@greeting\n@login\nC: STAT\nS: +OK ${count} ${total}\n";
+
+static char *
+basic_server(const char *stat_reply)
+{
+	static char buf[256];
+
+	snprintf(buf, sizeof(buf), "+OK ready <1.2@h>\r\n+OK\r\n+OK in\r\n%s",
+	    stat_reply);
+	return buf;
+}
+
+START_TEST(test_exec_good)
+{
+	const struct fixture *fx = fixture_get("basic");
+	struct result res;
+	char stat[64];
+
+	snprintf(stat, sizeof(stat), "+OK 3 %zu\r\n", fx->msgs[0].wirelen +
+	    fx->msgs[1].wirelen + fx->msgs[2].wirelen);
+	ck_assert_int_eq(run_script(login, basic_server(stat), 0, &res),
+	    RESULT_OK);
+}
+END_TEST
+
+START_TEST(test_exec_wrong_reply)
+{
+	struct result res;
+
+	ck_assert_int_eq(run_script(login, basic_server("+OK 3 1\r\n"), 0,
+	    &res), RESULT_FAIL);
+	ck_assert_msg(strstr(res.msg, "step 7 expected '+OK 3 ") != NULL &&
+	    strstr(res.msg, "got '+OK 3 1'") != NULL, "%s", res.msg);
+	ck_assert_msg(strstr(res.msg, "[line 5]") != NULL, "%s", res.msg);
+}
+END_TEST
+
+START_TEST(test_exec_early_close)
+{
+	struct result res;
+
+	ck_assert_int_eq(run_script(login, "+OK hi\r\n+OK\r\n", 1, &res),
+	    RESULT_FAIL);
+	ck_assert_msg(strstr(res.msg, "connection closed by server") != NULL,
+	    "%s", res.msg);
+}
+END_TEST
+
+START_TEST(test_exec_hang)
+{
+	struct result res;
+
+	ck_assert_int_eq(run_script(login, "+OK hi\r\n", 0, &res),
+	    RESULT_FAIL);
+	ck_assert_msg(strstr(res.msg, "got nothing") != NULL, "%s", res.msg);
+}
+END_TEST
+
+START_TEST(test_exec_bare_lf_reply)
+{
+	struct result res;
+
+	ck_assert_int_eq(run_script("proto: pop3\n@greeting\n", "+OK hi\n", 0,
+	    &res), RESULT_FAIL);
+	ck_assert_msg(strstr(res.msg, "not terminated by CRLF") != NULL, "%s",
+	    res.msg);
+}
+END_TEST
+
+START_TEST(test_exec_retr)
+{
+	const struct fmsg *m = &fixture_get("basic")->msgs[1];
+	const char *t = "proto: pop3\nS+\nC: RETR 2\nS+\nS> retr 2\n";
+	struct result res;
+	char buf[2048];
+	unsigned char *st;
+	size_t n;
+
+	n = wire_stuff(m->wire, m->wirelen, &st);
+	snprintf(buf, sizeof(buf), "+OK\r\n+OK\r\n%.*s", (int)n, st);
+	ck_assert_int_eq(run_script(t, buf, 0, &res), RESULT_OK);
+	/* One wrong octet in the body. */
+	buf[strlen(buf) - 10] ^= 1;
+	ck_assert_int_eq(run_script(t, buf, 0, &res), RESULT_FAIL);
+	ck_assert_msg(strstr(res.msg, "differs at octet") != NULL, "%s",
+	    res.msg);
+	/* Missing terminator. */
+	snprintf(buf, sizeof(buf), "+OK\r\n+OK\r\n%.*s", (int)n - 3, st);
+	ck_assert_int_eq(run_script(t, buf, 1, &res), RESULT_FAIL);
+	ck_assert_msg(strstr(res.msg, "connection closed by server") != NULL,
+	    "%s", res.msg);
+	free(st);
+}
+END_TEST
+
+START_TEST(test_exec_listings)
+{
+	const struct fixture *fx = fixture_get("basic");
+	const char *t = "proto: pop3\nS+\nC: LIST\nS+\nS> list\nC: UIDL\nS+\n"
+	    "S> uidl\nC: UIDL 2\nS: +OK 2 ${uid:2}\n";
+	struct result res;
+	char buf[512];
+
+	snprintf(buf, sizeof(buf), "+OK\r\n+OK\r\n1 %zu\r\n2 %zu trailing\r\n"
+	    "3 %zu\r\n.\r\n+OK\r\n1 a\r\n2 b*\r\n3 c\r\n.\r\n+OK 2 b*\r\n",
+	    fx->msgs[0].wirelen, fx->msgs[1].wirelen, fx->msgs[2].wirelen);
+	ck_assert_int_eq(run_script(t, buf, 0, &res), RESULT_OK);
+	/* Duplicate unique-ids are reported. */
+	snprintf(buf, sizeof(buf), "+OK\r\n+OK\r\n1 %zu\r\n2 %zu\r\n3 %zu\r\n"
+	    ".\r\n+OK\r\n1 a\r\n2 a\r\n3 c\r\n.\r\n", fx->msgs[0].wirelen,
+	    fx->msgs[1].wirelen, fx->msgs[2].wirelen);
+	ck_assert_int_eq(run_script(t, buf, 0, &res), RESULT_FAIL);
+	ck_assert_msg(strstr(res.msg, "uid of message 1") != NULL, "%s",
+	    res.msg);
+}
+END_TEST
+
+START_TEST(test_exec_eof_and_skip)
+{
+	struct result res;
+
+	ck_assert_int_eq(run_script("proto: pop3\nS+\nS! closed\n",
+	    "+OK\r\n", 0, &res), RESULT_FAIL);
+	ck_assert_msg(strstr(res.msg, "still open") != NULL, "%s", res.msg);
+	ck_assert_int_eq(run_script("proto: pop3\nS+\nS! closed\n",
+	    "+OK\r\n", 1, &res), RESULT_OK);
+	ck_assert_int_eq(run_script("proto: pop3\nS+\n@require apop\n",
+	    "+OK no timestamp\r\n", 0, &res), RESULT_SKIP);
+	ck_assert_int_eq(run_script("proto: pop3\nS+\n@require apop\n"
+	    "C: APOP ${user} ${apop}\nS+\n", "+OK <1.2@h>\r\n+OK\r\n", 0, &res),
+	    RESULT_OK);
+}
+END_TEST
+
+static Suite *
+conform_suite(void)
+{
+	Suite *s = suite_create("conform");
+	TCase *tc = tcase_create("parse");
+
+	tcase_add_test(tc, test_parse_steps);
+	tcase_add_test(tc, test_parse_macros);
+	tcase_add_loop_test(tc, test_parse_errors, 0,
+	    sizeof(bad_transcripts) / sizeof(bad_transcripts[0]));
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("match");
+	tcase_add_loop_test(tc, test_glob, 0, sizeof(globs) / sizeof(globs[0]));
+	tcase_add_test(tc, test_regex);
+	tcase_add_test(tc, test_expand);
+	tcase_add_test(tc, test_apop_rfc_example);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("fixture");
+	tcase_add_loop_test(tc, test_normalise, 0,
+	    sizeof(norm) / sizeof(norm[0]));
+	tcase_add_test(tc, test_stuff_top_quote);
+	tcase_add_test(tc, test_hard_corpus);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("exec");
+	tcase_set_timeout(tc, 20);
+	tcase_add_test(tc, test_exec_good);
+	tcase_add_test(tc, test_exec_wrong_reply);
+	tcase_add_test(tc, test_exec_early_close);
+	tcase_add_test(tc, test_exec_hang);
+	tcase_add_test(tc, test_exec_bare_lf_reply);
+	tcase_add_test(tc, test_exec_retr);
+	tcase_add_test(tc, test_exec_listings);
+	tcase_add_test(tc, test_exec_eof_and_skip);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(conform_suite());
+	int failed;
+
+	signal(SIGPIPE, SIG_IGN);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

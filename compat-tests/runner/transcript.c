@@ -1,0 +1,472 @@
+/*
+ * Transcript parser: a pure function from bytes to a struct tcase.
+ * The syntax is documented in compat-tests/README.md.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conform.h"
+
+static const char *const kind_names[] = {
+	[STEP_SEND] = "C:", [STEP_SEND_RAW] = "C|", [STEP_CLOSE] = "C!",
+	[STEP_EXPECT] = "S:", [STEP_EXPECT_RE] = "S~",
+	[STEP_EXPECT_RETR] = "S> retr", [STEP_EXPECT_TOP] = "S> top",
+	[STEP_EXPECT_LIST] = "S> list", [STEP_EXPECT_UIDL] = "S> uidl",
+	[STEP_EXPECT_ANY] = "S> any", [STEP_EXPECT_EOF] = "S!",
+	[STEP_RECONNECT] = "@reconnect", [STEP_REQUIRE] = "@require",
+	[STEP_SLEEP] = "@sleep",
+};
+
+const char *
+step_kind_name(enum step_kind k)
+{
+	if ((size_t)k < sizeof(kind_names) / sizeof(kind_names[0]) &&
+	    kind_names[k] != NULL)
+		return kind_names[k];
+	return "?";
+}
+
+static void
+seterr(char *err, size_t errlen, int lineno, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	n = snprintf(err, errlen, "line %d: ", lineno);
+	if (n < 0 || (size_t)n >= errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err + n, errlen - n, fmt, ap);
+	va_end(ap);
+}
+
+static char *
+xstrndup(const char *s, size_t n)
+{
+	char *p = malloc(n + 1);
+
+	if (p == NULL) {
+		perror("malloc");
+		exit(2);
+	}
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+static struct step *
+add_step(struct tcase *tc, enum step_kind kind, int lineno, const char *text,
+    const char *ref)
+{
+	struct step *st;
+
+	st = realloc(tc->steps, (tc->nsteps + 1) * sizeof(*st));
+	if (st == NULL) {
+		perror("realloc");
+		exit(2);
+	}
+	tc->steps = st;
+	st = &tc->steps[tc->nsteps++];
+	memset(st, 0, sizeof(*st));
+	st->kind = kind;
+	st->lineno = lineno;
+	st->text = text != NULL ? xstrndup(text, strlen(text)) : NULL;
+	st->ref = ref != NULL ? xstrndup(ref, strlen(ref)) : NULL;
+	return st;
+}
+
+/*
+ * A step may end with "  [RFC 1939 §5]": two spaces or more, then a
+ * bracketed reference starting with RFC, STD or polypop.  Cut it off.
+ */
+static char *
+cut_ref(char *line)
+{
+	size_t len = strlen(line);
+	char *open;
+
+	if (len == 0 || line[len - 1] != ']')
+		return NULL;
+	open = strrchr(line, '[');
+	if (open == NULL || open - line < 2 || open[-1] != ' ' ||
+	    open[-2] != ' ')
+		return NULL;
+	if (strncmp(open + 1, "RFC", 3) != 0 &&
+	    strncmp(open + 1, "STD", 3) != 0 &&
+	    strncmp(open + 1, "polypop", 7) != 0)
+		return NULL;
+	line[len - 1] = '\0';
+	open[0] = '\0';
+	for (char *p = open - 1; p >= line && *p == ' '; p--)
+		*p = '\0';
+	return open + 1;
+}
+
+static int
+parse_nums(struct step *st, const char *s, int min, int max, char *err,
+    size_t errlen)
+{
+	char *end;
+	long v;
+
+	st->nnums = 0;
+	for (;;) {
+		while (*s == ' ')
+			s++;
+		if (*s == '\0')
+			break;
+		if (st->nnums == STEP_MAX_NUMS) {
+			seterr(err, errlen, st->lineno, "too many numbers");
+			return -1;
+		}
+		errno = 0;
+		v = strtol(s, &end, 10);
+		if (end == s || (*end != ' ' && *end != '\0') || errno != 0 ||
+		    v < 0 || v > 1000000) {
+			seterr(err, errlen, st->lineno, "bad number '%s'", s);
+			return -1;
+		}
+		st->nums[st->nnums++] = (int)v;
+		s = end;
+	}
+	if (st->nnums < min || st->nnums > max) {
+		seterr(err, errlen, st->lineno,
+		    "%s takes %d to %d numbers, got %d",
+		    step_kind_name(st->kind), min, max, st->nnums);
+		return -1;
+	}
+	return 0;
+}
+
+#define OK_RE	"^\\+OK( |$)"
+#define ERR_RE	"^-ERR( |$)"
+
+static int
+parse_macro(struct tcase *tc, int lineno, char *line, const char *ref,
+    char *err, size_t errlen)
+{
+	char *arg = line + strcspn(line, " ");
+	struct step *st;
+
+	if (*arg != '\0')
+		*arg++ = '\0';
+	if (strcmp(line, "@greeting") == 0 && *arg == '\0') {
+		add_step(tc, STEP_EXPECT_RE, lineno, OK_RE, ref);
+	} else if ((strcmp(line, "@login") == 0 ||
+	    strcmp(line, "@login2") == 0) && *arg == '\0') {
+		int two = line[6] == '2';
+
+		add_step(tc, STEP_SEND, lineno,
+		    two ? "USER ${user2}" : "USER ${user}", ref);
+		add_step(tc, STEP_EXPECT_RE, lineno, OK_RE, ref);
+		add_step(tc, STEP_SEND, lineno,
+		    two ? "PASS ${pass2}" : "PASS ${pass}", ref);
+		add_step(tc, STEP_EXPECT_RE, lineno, OK_RE, ref);
+	} else if (strcmp(line, "@quit") == 0 && *arg == '\0') {
+		add_step(tc, STEP_SEND, lineno, "QUIT", ref);
+		add_step(tc, STEP_EXPECT_RE, lineno, OK_RE, ref);
+		add_step(tc, STEP_EXPECT_EOF, lineno, NULL, ref);
+	} else if (strcmp(line, "@reconnect") == 0 && *arg == '\0') {
+		add_step(tc, STEP_RECONNECT, lineno, NULL, ref);
+	} else if (strcmp(line, "@require") == 0 &&
+	    strcmp(arg, "apop") == 0) {
+		add_step(tc, STEP_REQUIRE, lineno, arg, ref);
+	} else if (strcmp(line, "@sleep") == 0) {
+		st = add_step(tc, STEP_SLEEP, lineno, NULL, ref);
+		return parse_nums(st, arg, 1, 1, err, errlen);
+	} else {
+		seterr(err, errlen, lineno, "unknown directive '%s%s%s'", line,
+		    *arg ? " " : "", arg);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+parse_multi(struct tcase *tc, int lineno, const char *arg, const char *ref,
+    char *err, size_t errlen)
+{
+	struct step *st;
+	size_t n = strcspn(arg, " ");
+	const char *rest = arg + n;
+
+	if (n == 4 && strncmp(arg, "retr", 4) == 0) {
+		st = add_step(tc, STEP_EXPECT_RETR, lineno, NULL, ref);
+		return parse_nums(st, rest, 1, 1, err, errlen);
+	}
+	if (n == 3 && strncmp(arg, "top", 3) == 0) {
+		st = add_step(tc, STEP_EXPECT_TOP, lineno, NULL, ref);
+		return parse_nums(st, rest, 2, 2, err, errlen);
+	}
+	if (n == 4 && strncmp(arg, "list", 4) == 0) {
+		st = add_step(tc, STEP_EXPECT_LIST, lineno, NULL, ref);
+		return parse_nums(st, rest, 0, STEP_MAX_NUMS, err, errlen);
+	}
+	if (n == 4 && strncmp(arg, "uidl", 4) == 0) {
+		st = add_step(tc, STEP_EXPECT_UIDL, lineno, NULL, ref);
+		return parse_nums(st, rest, 0, STEP_MAX_NUMS, err, errlen);
+	}
+	if (strcmp(arg, "any") == 0) {
+		add_step(tc, STEP_EXPECT_ANY, lineno, NULL, ref);
+		return 0;
+	}
+	seterr(err, errlen, lineno, "unknown 'S>' form '%s'", arg);
+	return -1;
+}
+
+static int
+parse_header(struct tcase *tc, int lineno, const char *key, const char *val,
+    char *err, size_t errlen)
+{
+	char **slot = NULL;
+
+	if (strcmp(key, "proto") == 0)
+		slot = &tc->proto;
+	else if (strcmp(key, "profile") == 0)
+		slot = &tc->profile;
+	else if (strcmp(key, "fixture") == 0)
+		slot = &tc->fixture;
+	else if (strcmp(key, "level") == 0) {
+		if (strcmp(val, "rfc") != 0 && strcmp(val, "polypop") != 0) {
+			seterr(err, errlen, lineno,
+			    "level must be 'rfc' or 'polypop'");
+			return -1;
+		}
+		slot = &tc->level;
+	} else if (strcmp(key, "timeout") == 0) {
+		char *end;
+		double s = strtod(val, &end);
+
+		if (end == val || *end != '\0' || s <= 0 || s > 600) {
+			seterr(err, errlen, lineno, "bad timeout '%s'", val);
+			return -1;
+		}
+		tc->timeout_ms = (int)(s * 1000);
+		return 0;
+	} else {
+		seterr(err, errlen, lineno, "unknown header '%s'", key);
+		return -1;
+	}
+	if (*slot != NULL) {
+		seterr(err, errlen, lineno, "header '%s' given twice", key);
+		return -1;
+	}
+	*slot = xstrndup(val, strlen(val));
+	return 0;
+}
+
+/* Returns 1 if the line is a "key: value" header, splitting it. */
+static int
+split_header(char *line, char **key, char **val)
+{
+	char *p = line;
+
+	while (islower((unsigned char)*p))
+		p++;
+	if (p == line || p - line < 2 || *p != ':')
+		return 0;
+	*p++ = '\0';
+	while (*p == ' ' || *p == '\t')
+		p++;
+	*key = line;
+	*val = p;
+	return 1;
+}
+
+static int
+parse_line(struct tcase *tc, int lineno, char *line, char *err, size_t errlen)
+{
+	char *key, *val, *ref, *arg;
+	size_t len = strlen(line);
+
+	if (len > 0 && line[len - 1] == '\r')
+		line[--len] = '\0';
+	if (line[0] == '#') {
+		if (tc->title == NULL && tc->nsteps == 0) {
+			char *t = line + 1;
+
+			while (*t == ' ')
+				t++;
+			tc->title = xstrndup(t, strlen(t));
+		}
+		return 0;
+	}
+	if (line[strspn(line, " \t")] == '\0')
+		return 0;
+	if (split_header(line, &key, &val)) {
+		if (tc->nsteps != 0) {
+			seterr(err, errlen, lineno,
+			    "header '%s' after the first step", key);
+			return -1;
+		}
+		return parse_header(tc, lineno, key, val, err, errlen);
+	}
+	ref = cut_ref(line);
+	if (line[0] == '@')
+		return parse_macro(tc, lineno, line, ref, err, errlen);
+	if (len < 2 || (line[0] != 'C' && line[0] != 'S')) {
+		seterr(err, errlen, lineno, "cannot parse '%s'", line);
+		return -1;
+	}
+	/* One optional space after the marker; the rest is the argument. */
+	arg = line + 2;
+	if (*arg == ' ')
+		arg++;
+	switch (line[0] << 8 | line[1]) {
+	case 'C' << 8 | ':':
+		add_step(tc, STEP_SEND, lineno, arg, ref);
+		break;
+	case 'C' << 8 | '|':
+		add_step(tc, STEP_SEND_RAW, lineno, arg, ref);
+		break;
+	case 'C' << 8 | '!':
+		if (strcmp(arg, "close") != 0)
+			goto bad;
+		add_step(tc, STEP_CLOSE, lineno, NULL, ref);
+		break;
+	case 'S' << 8 | ':':
+		add_step(tc, STEP_EXPECT, lineno, arg, ref);
+		break;
+	case 'S' << 8 | '+':
+	case 'S' << 8 | '-':
+		/*
+		 * "S+" / "S-": a positive / negative status indicator with
+		 * free text; "S+ GLOB" / "S- GLOB": the indicator, one space,
+		 * then text matching GLOB.
+		 */
+		if (*arg == '\0') {
+			add_step(tc, STEP_EXPECT_RE, lineno, line[1] == '+' ?
+			    OK_RE : ERR_RE, ref);
+		} else {
+			char *pat = malloc(strlen(arg) + 6);
+
+			if (pat == NULL) {
+				perror("malloc");
+				exit(2);
+			}
+			sprintf(pat, "%s %s", line[1] == '+' ? "+OK" : "-ERR",
+			    arg);
+			add_step(tc, STEP_EXPECT, lineno, pat, ref);
+			free(pat);
+		}
+		break;
+	case 'S' << 8 | '~':
+		add_step(tc, STEP_EXPECT_RE, lineno, arg, ref);
+		break;
+	case 'S' << 8 | '>':
+		return parse_multi(tc, lineno, arg, ref, err, errlen);
+	case 'S' << 8 | '!':
+		if (strcmp(arg, "closed") != 0)
+			goto bad;
+		add_step(tc, STEP_EXPECT_EOF, lineno, NULL, ref);
+		break;
+	default:
+		goto bad;
+	}
+	return 0;
+bad:
+	seterr(err, errlen, lineno, "cannot parse '%s'", line);
+	return -1;
+}
+
+int
+tcase_parse(const char *name, const char *buf, size_t len, struct tcase *tc,
+    char *err, size_t errlen)
+{
+	const char *p = buf, *end = buf + len, *nl;
+	int lineno = 0;
+
+	memset(tc, 0, sizeof(*tc));
+	tc->name = xstrndup(name, strlen(name));
+	if (memchr(buf, '\0', len) != NULL) {
+		seterr(err, errlen, 0, "NUL byte in transcript");
+		goto fail;
+	}
+	while (p < end) {
+		char *line;
+		int rc;
+
+		nl = memchr(p, '\n', end - p);
+		if (nl == NULL)
+			nl = end;
+		lineno++;
+		line = xstrndup(p, nl - p);
+		rc = parse_line(tc, lineno, line, err, errlen);
+		free(line);
+		if (rc < 0)
+			goto fail;
+		p = nl + 1;
+	}
+	if (tc->proto == NULL) {
+		seterr(err, errlen, lineno, "missing 'proto:' header");
+		goto fail;
+	}
+	if (tc->nsteps == 0) {
+		seterr(err, errlen, lineno, "no steps");
+		goto fail;
+	}
+	return 0;
+fail:
+	tcase_free(tc);
+	return -1;
+}
+
+int
+tcase_load(const char *path, struct tcase *tc, char *err, size_t errlen)
+{
+	FILE *f;
+	char *buf = NULL, name[256];
+	size_t len = 0, cap = 0, n;
+	const char *base, *dot;
+	int rc;
+
+	f = fopen(path, "rb");
+	if (f == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	for (;;) {
+		if (cap - len < 4096) {
+			cap = cap ? cap * 2 : 8192;
+			buf = realloc(buf, cap);
+			if (buf == NULL) {
+				perror("realloc");
+				exit(2);
+			}
+		}
+		n = fread(buf + len, 1, cap - len, f);
+		if (n == 0)
+			break;
+		len += n;
+	}
+	fclose(f);
+	base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	dot = strrchr(base, '.');
+	n = dot && dot != base ? (size_t)(dot - base) : strlen(base);
+	snprintf(name, sizeof(name), "%.*s", (int)n, base);
+	rc = tcase_parse(name, buf, len, tc, err, errlen);
+	free(buf);
+	return rc;
+}
+
+void
+tcase_free(struct tcase *tc)
+{
+	for (size_t i = 0; i < tc->nsteps; i++) {
+		free(tc->steps[i].text);
+		free(tc->steps[i].ref);
+	}
+	free(tc->steps);
+	free(tc->name);
+	free(tc->title);
+	free(tc->proto);
+	free(tc->profile);
+	free(tc->fixture);
+	free(tc->level);
+	memset(tc, 0, sizeof(*tc));
+}

@@ -1,0 +1,180 @@
+/*
+ * pop3_session.c - the life of one POP3 session (RFC 1939 §3): its state,
+ * the one function that changes it, and the callbacks the core calls
+ * through pop3_ops.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "pop3.h"
+#include "pop3_int.h"
+#include "session.h"
+#include "store.h"
+
+const char *
+pop3_state_name(enum pop3_state st)
+{
+	switch (st) {
+	case POP3_AUTHORIZATION:
+		return "AUTHORIZATION";
+	case POP3_TRANSACTION:
+		return "TRANSACTION";
+	case POP3_UPDATE:
+		return "UPDATE";
+	}
+	return "?";
+}
+
+/* The only writer of p->state, so every transition is traced. */
+void
+pop3_enter_state(struct pop3 *p, enum pop3_state st)
+{
+	if (p->state == st)
+		return;
+	session_log(p->s, "event=state from=%s to=%s",
+	    pop3_state_name(p->state), pop3_state_name(st));
+	p->state = st;
+	session_trace_state(p->s, pop3_state_name(st));
+}
+
+void
+pop3_bad_command(struct pop3 *p)
+{
+	if (++p->bad_commands < POP3_MAX_BAD_COMMANDS)
+		return;
+	session_log(p->s, "event=disconnect reason=too-many-bad-commands");
+	session_reply(p->s, "-ERR Too many bad commands, closing connection.");
+	session_close(p->s);
+}
+
+static int
+pop3_start(struct session *s)
+{
+	struct pop3 *p;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return -1;
+	p->s = s;
+	p->state = POP3_AUTHORIZATION;
+	p->profile = POP3_PROFILE_RFC1939;
+	session_set_data(s, p);
+	session_trace_state(s, pop3_state_name(p->state));
+	/*
+	 * RFC 1939 §4: any positive response; §7: a server offering APOP puts
+	 * a fresh msg-id style timestamp in it.  RFC 1957: always a space
+	 * after the status indicator.  Host name (<= 255) and timestamp stay
+	 * well below §3's 512 octets.
+	 */
+	session_reply(s, "+OK POP3 %s polypop ready %s", session_hostname(s),
+	    session_apop_timestamp(s));
+	return 0;
+}
+
+static void
+pop3_line(struct session *s, const char *line, size_t len)
+{
+	struct pop3 *p = session_data(s);
+
+	if (p != NULL)
+		pop3_dispatch(p, line, len);
+}
+
+static void
+pop3_overflow(struct session *s)
+{
+	struct pop3 *p = session_data(s);
+
+	if (p == NULL)
+		return;
+	/* A discarded line still sits between USER and PASS (RFC 1939 §7). */
+	p->user_ok = 0;
+	/* RFC 2449 §4: commands are at most 255 octets with CRLF. */
+	session_reply(s, "-ERR Line too long.");
+	pop3_bad_command(p);
+}
+
+static void
+pop3_refuse(struct session *s, const char *why)
+{
+	/* Before start(): no greeting, one -ERR, then the core closes.
+	 * RFC 3206 §4: the client should simply try again later. */
+	session_reply(s, "-ERR [SYS/TEMP] %s", why);
+}
+
+static void
+pop3_shutdown(struct session *s)
+{
+	/* Between commands; close() follows and commits nothing, as for
+	 * any session that did not end with QUIT (RFC 1939 §6). */
+	session_reply(s, "-ERR [SYS/TEMP] Server shutting down.");
+}
+
+static void
+pop3_timeout(struct session *s)
+{
+	struct pop3 *p = session_data(s);
+
+	/* RFC 1939 §3: on autologout the server closes "without removing
+	 * any messages or sending any response", so only a log line. */
+	if (p != NULL)
+		session_log(s, "event=autologout state=%s",
+		    pop3_state_name(p->state));
+}
+
+static void
+pop3_close(struct session *s)
+{
+	struct pop3 *p = session_data(s);
+
+	if (p == NULL)
+		return;
+	/* RFC 1939 §6: a session that ends other than by QUIT "MUST not
+	 * remove any messages": release the lock, commit nothing. */
+	if (p->st != NULL)
+		store_close(p->st);
+	session_set_data(s, NULL);
+	free(p);
+}
+
+/*
+ * How much of LINE --trace may show.  PASS keeps "PASS " and APOP keeps
+ * "APOP name ": the secret and the digest are masked.  A line whose
+ * keyword does not even parse keeps only its first word, so a sloppy
+ * " PASS secret" cannot leak either.
+ */
+static size_t
+pop3_trace_keep(struct session *s, const char *line, size_t len)
+{
+	struct pop3_cmd cmd;
+	size_t i;
+
+	(void)s;
+	if (pop3_parse_keyword(line, len, &cmd) != POP3_PARSE_OK)
+		return cmd.kw_len;
+	if (cmd.rest == NULL)
+		return len;
+	if (strcmp(cmd.keyword, "PASS") == 0)
+		return cmd.kw_len + 1;
+	if (strcmp(cmd.keyword, "APOP") == 0) {
+		for (i = 0; i < cmd.rest_len && cmd.rest[i] != ' '; i++)
+			;
+		if (i < cmd.rest_len)
+			i++;
+		return cmd.kw_len + 1 + i;
+	}
+	return len;
+}
+
+const struct proto_ops pop3_ops = {
+	.name = "pop3",
+	.default_port = 110,		/* RFC 1939 §3 */
+	.max_line = POP3_MAX_LINE,
+	.start = pop3_start,
+	.line = pop3_line,
+	.overflow = pop3_overflow,
+	.refuse = pop3_refuse,
+	.shutdown = pop3_shutdown,
+	.timeout = pop3_timeout,
+	.close = pop3_close,
+	.trace_keep = pop3_trace_keep,
+};

@@ -1,0 +1,91 @@
+/*
+ * auth.h - the one door to credentials, for every protocol.
+ *
+ * Users come from a Dovecot-compatible passwd-file:
+ *     user:{SCHEME}secret[:uid:gid:gecos:home:shell:extra]
+ * Schemes: PLAIN, CRYPT, SHA256-CRYPT, SHA512-CRYPT, BLF-CRYPT (the crypt
+ * ones through libcrypt).  A secret with no {SCHEME} prefix is CRYPT, as in
+ * Dovecot.  Blank lines and lines starting with '#' are ignored.
+ *
+ * The check functions are blocking (crypt(3) is slow on purpose) and
+ * thread-safe: the server core runs them on the libuv threadpool and adds
+ * the failure delay itself.  Protocol modules do not call them directly;
+ * they go through session_login() in server/session.h.
+ */
+#ifndef POLYPOP_AUTH_H
+#define POLYPOP_AUTH_H
+
+#include <stddef.h>
+
+struct auth_user {
+	char *name;
+	char *scheme;		/* upper case, e.g. "SHA512-CRYPT" */
+	char *secret;		/* the part after {SCHEME}; wiped on free */
+	char *home;		/* "" when absent */
+	/* uid, gid, gecos, shell and extra are parsed for compatibility but
+	 * not used: polypopd does not change user ids. */
+};
+
+/*
+ * Parse one passwd-file line (no line terminator).  Pure.  Returns 1 and
+ * fills U (malloc'd strings) for a user line, 0 for a blank or comment
+ * line, -1 for a malformed line with *WHY set to a static reason.
+ */
+int auth_passwd_parse_line(const char *line, size_t len, struct auth_user *u,
+    const char **why);
+
+struct auth_db;
+
+/* Called for each malformed line; the line is skipped. */
+typedef void auth_warn_cb(const char *file, unsigned lineno, const char *why,
+    void *arg);
+
+/* Load PATH.  Returns 0 and *OUT, or a negative errno if the file cannot be
+ * read at all.  Malformed lines are reported through WARN and skipped; a
+ * later line for the same user replaces nothing (the first one wins, and a
+ * warning is given). */
+int auth_db_load(const char *path, struct auth_db **out, auth_warn_cb *warn,
+    void *arg);
+void auth_db_free(struct auth_db *db);
+size_t auth_db_count(const struct auth_db *db);
+/* NULL when unknown.  The pointer lives as long as DB. */
+const struct auth_user *auth_db_lookup(const struct auth_db *db,
+    const char *name);
+
+/* Deep copy (for handing to a worker thread) and free (wipes secret). */
+struct auth_user *auth_user_dup(const struct auth_user *u);
+void auth_user_free(struct auth_user *u);
+/* Free only the strings of a struct filled by auth_passwd_parse_line(). */
+void auth_user_clear(struct auth_user *u);
+
+enum auth_result {
+	AUTH_FAIL = 0,		/* wrong password or unknown user */
+	AUTH_OK = 1,
+	AUTH_ESCHEME = -1,	/* scheme unknown or unusable for this check */
+	AUTH_EINTERNAL = -2,
+};
+
+/*
+ * Check PASSWORD against U (NULL = unknown user: does comparable work and
+ * returns AUTH_FAIL so that timing does not reveal which names exist).
+ * Comparison is constant-time.  Blocking.
+ */
+int auth_check_password(const struct auth_user *u, const char *password);
+
+/*
+ * APOP (RFC 1939 §7): DIGEST must be the 32 lower-case hex digits of
+ * MD5(TIMESTAMP || secret); only a {PLAIN} secret allows it, otherwise
+ * AUTH_ESCHEME.  Upper-case hex in DIGEST is accepted.  Blocking (cheap).
+ */
+int auth_check_apop(const struct auth_user *u, const char *timestamp,
+    const char *digest);
+
+/* Overwrite N octets at P in a way the compiler cannot drop. */
+void auth_wipe(void *p, size_t n);
+
+/* Produce a {SCHEME}secret string for PASSWORD (used by --demo to write its
+ * users file).  SCHEME is "PLAIN" or "SHA512-CRYPT".  malloc'd; NULL on
+ * error. */
+char *auth_hash_password(const char *scheme, const char *password);
+
+#endif /* POLYPOP_AUTH_H */

@@ -1,0 +1,93 @@
+/*
+ * listener.c - bind every --listen address and hand connections to conn.c.
+ *
+ * As soon as a listener is bound, exactly one line "listening PROTO
+ * HOST:PORT" goes to standard output with the real port (PORT 0 picks a
+ * free one), flushed at once: tests and scripts wait for it.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+#include "server.h"
+
+static void
+listener_on_connection(uv_stream_t *st, int status)
+{
+	struct listener *l = st->data;
+
+	if (status < 0) {
+		log_warn("event=accept-error proto=%s reason=%s",
+		    l->proto->name, uv_strerror(status));
+		return;
+	}
+	conn_accept(l);
+}
+
+static int
+listener_open(struct server *srv, struct listener *l)
+{
+	struct sockaddr_storage ss;
+	int len = sizeof(ss), rc;
+	int v6 = strchr(l->spec.host, ':') != NULL;
+
+	if (v6)
+		rc = uv_ip6_addr(l->spec.host, l->spec.port,
+		    (struct sockaddr_in6 *)&ss);
+	else
+		rc = uv_ip4_addr(l->spec.host, l->spec.port,
+		    (struct sockaddr_in *)&ss);
+	if (rc != 0) {
+		log_error("event=listen-failed proto=%s host=%s "
+		    "reason=\"not a numeric IPv4 or IPv6 address\"",
+		    l->proto->name, l->spec.host);
+		return -1;
+	}
+	uv_tcp_init(srv->loop, &l->tcp);
+	l->tcp.data = l;
+	l->open = 1;
+	if ((rc = uv_tcp_bind(&l->tcp, (struct sockaddr *)&ss,
+	    v6 ? UV_TCP_IPV6ONLY : 0)) != 0 ||
+	    (rc = uv_listen((uv_stream_t *)&l->tcp, 511,
+	    listener_on_connection)) != 0) {
+		log_error("event=listen-failed proto=%s addr=%s%s%s:%u "
+		    "reason=\"%s\"", l->proto->name, v6 ? "[" : "",
+		    l->spec.host, v6 ? "]" : "", l->spec.port,
+		    uv_strerror(rc));
+		return -1;
+	}
+	uv_tcp_getsockname(&l->tcp, (struct sockaddr *)&ss, &len);
+	l->spec.port = ntohs(v6 ? ((struct sockaddr_in6 *)&ss)->sin6_port :
+	    ((struct sockaddr_in *)&ss)->sin_port);
+	printf("listening %s %s%s%s:%u\n", l->proto->name, v6 ? "[" : "",
+	    l->spec.host, v6 ? "]" : "", l->spec.port);
+	fflush(stdout);
+	log_info("event=listening proto=%s%s%s port=%u", l->proto->name,
+	    l->spec.profile[0] ? " profile=" : "", l->spec.profile,
+	    l->spec.port);
+	return 0;
+}
+
+int
+listener_open_all(struct server *srv)
+{
+	size_t i;
+
+	for (i = 0; i < srv->nlisteners; i++)
+		if (listener_open(srv, &srv->listeners[i]) < 0)
+			return -1;
+	return 0;
+}
+
+void
+listener_close_all(struct server *srv)
+{
+	size_t i;
+
+	for (i = 0; i < srv->nlisteners; i++) {
+		struct listener *l = &srv->listeners[i];
+
+		if (l->open && !uv_is_closing((uv_handle_t *)&l->tcp))
+			uv_close((uv_handle_t *)&l->tcp, NULL);
+	}
+}

@@ -1,0 +1,62 @@
+/*
+ * proto.h - what a protocol module gives the core.
+ *
+ * Each module (protocols/pop3, later pop2 and pop1) exports exactly one
+ * const struct proto_ops; server/ knows nothing else about it.  The core
+ * owns the socket, the bounded line reader, the output queue, timers and
+ * the threadpool; the module owns its state machine and reply wording.
+ *
+ * Rules the core guarantees to a module:
+ *  - start() is called once, before any other callback.
+ *  - line() gets one complete line at a time, without its CRLF or LF,
+ *    never longer than max_line - 1 octets (a bare-LF line) and never
+ *    containing LF.  No
+ *    other line() call is made while an asynchronous session_*() request of
+ *    this session is pending (so handlers never see pipelined commands out
+ *    of order), nor while session_wait_drain() waits.
+ *  - close() is called exactly once, last; after it the module must not
+ *    touch the session.  A dropped connection reaches close() too: the
+ *    module releases its store there *without* committing (RFC 1939 §6).
+ */
+#ifndef POLYPOP_PROTO_H
+#define POLYPOP_PROTO_H
+
+#include <stddef.h>
+
+struct session;
+
+struct proto_ops {
+	const char *name;		/* "pop3", as in --listen pop3@... */
+	unsigned default_port;		/* 110, 109, ... (for docs, demo) */
+	size_t max_line;		/* longest line accepted, CRLF included */
+
+	/* Allocate state (session_set_data) and send the greeting.
+	 * Return 0, or -1 to have the core close the connection. */
+	int (*start)(struct session *s);
+	/* One command line. */
+	void (*line)(struct session *s, const char *line, size_t len);
+	/* A line longer than max_line was discarded up to its LF. */
+	void (*overflow)(struct session *s);
+	/* The connection is refused before start() (connection limits):
+	 * write one reply saying WHY; the core closes after it is sent. */
+	void (*refuse)(struct session *s, const char *why);
+	/* The server is stopping and the session is between commands: may
+	 * write a farewell line; the core closes after it.  May be NULL. */
+	void (*shutdown)(struct session *s);
+	/* Idle timeout: may write a line (POP3 writes none, RFC 1939 §3);
+	 * the core closes after it.  May be NULL. */
+	void (*timeout)(struct session *s);
+	/* Release everything, commit nothing. */
+	void (*close)(struct session *s);
+	/* For traces and logs: how many leading octets of LINE may be shown;
+	 * the rest is masked (e.g. keep "PASS " of "PASS secret").  NULL
+	 * shows every line whole. */
+	size_t (*trace_keep)(struct session *s, const char *line, size_t len);
+};
+
+/* The registry of modules (server/protocols.c). */
+const struct proto_ops *proto_find(const char *name);
+/* NULL-terminated list, for --help and docs. */
+extern const struct proto_ops *const proto_all[];
+
+#endif /* POLYPOP_PROTO_H */
