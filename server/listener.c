@@ -5,6 +5,7 @@
  * HOST:PORT" goes to standard output with the real port (PORT 0 picks a
  * free one), flushed at once: tests and scripts wait for it.
  */
+#include <netdb.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -24,25 +25,51 @@ listener_on_connection(uv_stream_t *st, int status)
 	conn_accept(l);
 }
 
+/*
+ * HOST as an address: a numeric IPv4 or IPv6 literal, else a name looked
+ * up once at start-up (blocking is fine before the loop runs); the first
+ * address wins.
+ */
+static int
+listener_address(const struct listener *l, struct sockaddr_storage *ss)
+{
+	struct addrinfo hints, *res;
+	int rc;
+
+	memset(ss, 0, sizeof(*ss));
+	if (uv_ip4_addr(l->spec.host, l->spec.port,
+	    (struct sockaddr_in *)ss) == 0 ||
+	    uv_ip6_addr(l->spec.host, l->spec.port,
+	    (struct sockaddr_in6 *)ss) == 0)
+		return 0;
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE;
+	rc = getaddrinfo(l->spec.host, NULL, &hints, &res);
+	if (rc != 0) {
+		log_error("event=listen-failed proto=%s host=%s reason=\"%s\"",
+		    l->proto->name, l->spec.host, gai_strerror(rc));
+		return -1;
+	}
+	memcpy(ss, res->ai_addr, res->ai_addrlen);
+	if (ss->ss_family == AF_INET)
+		((struct sockaddr_in *)ss)->sin_port = htons(l->spec.port);
+	else
+		((struct sockaddr_in6 *)ss)->sin6_port = htons(l->spec.port);
+	freeaddrinfo(res);
+	return 0;
+}
+
 static int
 listener_open(struct server *srv, struct listener *l)
 {
 	struct sockaddr_storage ss;
-	int len = sizeof(ss), rc;
-	int v6 = strchr(l->spec.host, ':') != NULL;
+	int len = sizeof(ss), rc, v6;
 
-	if (v6)
-		rc = uv_ip6_addr(l->spec.host, l->spec.port,
-		    (struct sockaddr_in6 *)&ss);
-	else
-		rc = uv_ip4_addr(l->spec.host, l->spec.port,
-		    (struct sockaddr_in *)&ss);
-	if (rc != 0) {
-		log_error("event=listen-failed proto=%s host=%s "
-		    "reason=\"not a numeric IPv4 or IPv6 address\"",
-		    l->proto->name, l->spec.host);
+	if (listener_address(l, &ss) < 0)
 		return -1;
-	}
+	v6 = ss.ss_family == AF_INET6;
 	uv_tcp_init(srv->loop, &l->tcp);
 	l->tcp.data = l;
 	l->open = 1;
@@ -56,9 +83,17 @@ listener_open(struct server *srv, struct listener *l)
 		    uv_strerror(rc));
 		return -1;
 	}
+	/* Report the address really bound: numeric, with the real port. */
 	uv_tcp_getsockname(&l->tcp, (struct sockaddr *)&ss, &len);
-	l->spec.port = ntohs(v6 ? ((struct sockaddr_in6 *)&ss)->sin6_port :
-	    ((struct sockaddr_in *)&ss)->sin_port);
+	if (v6) {
+		uv_ip6_name((struct sockaddr_in6 *)&ss, l->spec.host,
+		    sizeof(l->spec.host));
+		l->spec.port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	} else {
+		uv_ip4_name((struct sockaddr_in *)&ss, l->spec.host,
+		    sizeof(l->spec.host));
+		l->spec.port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	}
 	printf("listening %s %s%s%s:%u\n", l->proto->name, v6 ? "[" : "",
 	    l->spec.host, v6 ? "]" : "", l->spec.port);
 	fflush(stdout);

@@ -16,6 +16,8 @@ main(int argc, char **argv)
 
 	if (argc > 1 && strcmp(argv[1], "deliver") == 0)
 		return deliver_main(argc - 2, argv + 2);
+	if (argc > 1 && strcmp(argv[1], "commands") == 0)
+		return commands_main(argc - 2, argv + 2);
 
 	options_init(&opt);
 	if (options_parse_argv(&opt, argc - 1, argv + 1, err,

@@ -14,6 +14,8 @@
 int server_run(struct options *opt);
 /* deliver.c: `polypopd deliver ...` (argv after the word "deliver"). */
 int deliver_main(int argc, char **argv);
+/* commands.c: `polypopd commands [PROTO]` prints the command tables. */
+int commands_main(int argc, char **argv);
 /* demo.c: create or reuse the demo store, fill in users, mail and
  * listeners, and print how to connect once listening. */
 int demo_prepare(struct options *opt);

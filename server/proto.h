@@ -25,6 +25,14 @@
 
 struct session;
 
+/* One row of a module's command table, for help text and generated docs. */
+struct proto_command_doc {
+	const char *name;	/* "TOP" */
+	const char *usage;	/* "TOP msg n" */
+	const char *states;	/* "TRANSACTION" */
+	const char *section;	/* "RFC 1939 §7" */
+};
+
 struct proto_ops {
 	const char *name;		/* "pop3", as in --listen pop3@... */
 	unsigned default_port;		/* 110, 109, ... (for docs, demo) */
@@ -52,6 +60,9 @@ struct proto_ops {
 	 * the rest is masked (e.g. keep "PASS " of "PASS secret").  NULL
 	 * shows every line whole. */
 	size_t (*trace_keep)(struct session *s, const char *line, size_t len);
+	/* Row I (0-based) of the command table into OUT; returns 0 past the
+	 * last row.  Drives `polypopd commands` and docs/. */
+	int (*describe)(size_t i, struct proto_command_doc *out);
 };
 
 /* The registry of modules (server/protocols.c). */

@@ -106,6 +106,7 @@ struct session {
 	size_t out_queued;	/* octets written but not yet sent */
 
 	FILE *trace;
+	int trace_midline;	/* trace_body() ended inside a line */
 };
 
 /* conn.c */
@@ -129,6 +130,7 @@ void session_async_cleanup(struct session *s);
 void trace_open(struct session *s);
 void trace_line(struct session *s, const char *dir, const char *line,
     size_t len);
+void trace_body(struct session *s, const char *buf, size_t len);
 void trace_note(struct session *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void trace_close(struct session *s);

@@ -425,6 +425,7 @@ stream_emit(struct msgstream *m)
 		n = msgfilter_run(&m->f, m->buf + off, m->len - off, &used,
 		    out, sizeof(out));
 		off += used;
+		trace_body(m->s, out, n);
 		session_write(m->s, out, n);
 	}
 }
@@ -439,6 +440,7 @@ stream_finish(struct msgstream *m, int err)
 
 	if (err == 0) {
 		n = msgfilter_finish(&m->f, tail);
+		trace_body(s, tail, n);
 		session_write(s, tail, n);
 		trace_note(s, "message %zu sent (%llu octets)", m->idx + 1,
 		    (unsigned long long)m->sent);

@@ -78,6 +78,40 @@ trace_line(struct session *s, const char *dir, const char *line, size_t len)
 	fflush(s->trace);
 }
 
+/*
+ * --trace-bodies: the message octets as sent (stuffed), as "S: " lines.
+ * Without it only a summary line is written (trace_note in the caller):
+ * mail content stays out of transcripts unless asked for.  CRs are left
+ * out so lines read naturally; other control octets are escaped.
+ */
+void
+trace_body(struct session *s, const char *buf, size_t len)
+{
+	size_t i;
+
+	if (s->trace == NULL || !s->srv->opt->trace_bodies)
+		return;
+	for (i = 0; i < len; i++) {
+		unsigned char c = buf[i];
+
+		if (!s->trace_midline) {
+			trace_stamp(s->trace);
+			fputs("S: ", s->trace);
+			s->trace_midline = 1;
+		}
+		if (c == '\n') {
+			fputc('\n', s->trace);
+			s->trace_midline = 0;
+		} else if (c == '\r')
+			continue;
+		else if (c >= 0x20 && c < 0x7f)
+			fputc(c, s->trace);
+		else
+			fprintf(s->trace, "\\x%02x", c);
+	}
+	fflush(s->trace);
+}
+
 void
 trace_note(struct session *s, const char *fmt, ...)
 {

@@ -103,6 +103,10 @@ const struct pop3_command *pop3_command_find(const char *kw, size_t len);
 /* Parse, check and run one command line. */
 void pop3_dispatch(struct pop3 *p, const char *line, size_t len);
 
+/* pop3_describe.c: row I of the table for docs (proto_ops.describe). */
+struct proto_command_doc;
+int pop3_describe(size_t i, struct proto_command_doc *out);
+
 /* pop3_session.c */
 const char *pop3_state_name(enum pop3_state st);
 void pop3_enter_state(struct pop3 *p, enum pop3_state st);

@@ -177,4 +177,5 @@ const struct proto_ops pop3_ops = {
 	.timeout = pop3_timeout,
 	.close = pop3_close,
 	.trace_keep = pop3_trace_keep,
+	.describe = pop3_describe,
 };
