@@ -13,7 +13,7 @@
  * and renames it over the old one, so a crash leaves one or the other.
  *
  * Unique ids live in a side file (mbox_uidl.c).  The file format rules are
- * in mbox_parse.c and docs/storage-mbox.md.
+ * in mbox_parse.c and docs/storage.md (mbox).
  */
 
 #include <sys/stat.h>

@@ -15,7 +15,7 @@
  * to, not including, the empty line before the next separator; that empty
  * line, like a final empty line at end of file, belongs to the separator.
  * Content-Length headers are ignored: they are unreliable and mboxrd
- * quoting makes them unnecessary.  docs/storage-mbox.md has the details.
+ * quoting makes them unnecessary.  docs/storage.md (mbox) has the details.
  */
 #ifndef POLYPOP_MBOX_PARSE_H
 #define POLYPOP_MBOX_PARSE_H
