@@ -49,6 +49,7 @@ conn_maybe_free(struct session *s)
 		return;
 	if (!s->proto_closed) {
 		s->proto_closed = 1;
+		session_async_cleanup(s);
 		if (s->started && s->proto->close != NULL)
 			s->proto->close(s);
 		trace_close(s);
@@ -62,7 +63,6 @@ conn_maybe_free(struct session *s)
 	if (s->next != NULL)
 		s->next->prev = s->prev;
 	srv->nsessions--;
-	session_async_cleanup(s);
 	free(s->cur);
 	if (s->user != NULL)
 		free(s->user);

@@ -205,16 +205,6 @@ session_login_apop(struct session *s, const char *user, const char *digest,
 	login_start(s, LOGIN_APOP, user, digest, cb);
 }
 
-/* A session that dies during the failed-login delay still owns its
- * request; conn.c calls this before freeing it. */
-void
-session_async_cleanup(struct session *s)
-{
-	if (s->login_pending != NULL) {
-		login_req_free(s->login_pending);
-		s->login_pending = NULL;
-	}
-}
 
 /* --- store open and commit -------------------------------------------- */
 
@@ -391,6 +381,27 @@ stream_free(struct msgstream *m)
 		store_reader_close(m->r);
 	free(m->preamble);
 	free(m);
+}
+
+/*
+ * A dead session may still own requests that no callback will finish: a
+ * failed login waiting out its delay, or a message stream parked until
+ * the output drains (which never happens once the socket is closed).
+ * conn.c calls this once no threadpool work is in flight and before the
+ * module's close(), so the message reader is closed before its store.
+ */
+void
+session_async_cleanup(struct session *s)
+{
+	if (s->login_pending != NULL) {
+		login_req_free(s->login_pending);
+		s->login_pending = NULL;
+	}
+	if (s->stream != NULL) {
+		stream_free(s->stream);
+		s->stream = NULL;
+		s->pending--;
+	}
 }
 
 static void
