@@ -174,9 +174,12 @@ pop3_login_done(struct session *s, int result)
 		session_store_open(s, NULL, pop3_store_opened);
 		break;
 	case SESSION_LOGIN_ESCHEME:
-		pop3_login_failed(p,
-		    "-ERR [AUTH] APOP is not available for this user.");
-		break;
+		/* APOP for a user whose secret is hashed.  Only the log says
+		 * so: a distinct reply would tell an attacker that the name
+		 * exists and how its secret is stored. */
+		session_log(s, "event=apop-refused reason=\"secret is not "
+		    "{PLAIN}, APOP cannot be checked\"");
+		/* FALLTHROUGH */
 	case SESSION_LOGIN_FAIL:
 	case SESSION_LOGIN_BADNAME:
 		/* One text for unknown user and wrong secret (RFC 1939 §13:
@@ -218,8 +221,6 @@ static int
 pop3_cmd_pass(struct pop3 *p, const struct pop3_cmd *cmd)
 {
 	char pw[POP3_MAX_LINE];
-	volatile char *v;
-	size_t i;
 
 	if (!p->after_user) {
 		session_reply(p->s,
@@ -232,11 +233,9 @@ pop3_cmd_pass(struct pop3 *p, const struct pop3_cmd *cmd)
 	}
 	session_login_password(p->s, p->user, pw, pop3_login_done);
 	/* The core keeps its own copy; ours must not outlive the call.
-	 * A volatile loop, because a plain memset of a dead buffer may be
+	 * explicit_bzero, because a memset of a dead buffer may be
 	 * optimised away. */
-	v = pw;
-	for (i = 0; i < sizeof(pw); i++)
-		v[i] = '\0';
+	explicit_bzero(pw, sizeof(pw));
 	return POP3_DONE;
 }
 
@@ -244,8 +243,6 @@ static int
 pop3_cmd_apop(struct pop3 *p, const struct pop3_cmd *cmd)
 {
 	char digest[POP3_MAX_LINE];
-	volatile char *v;
-	size_t i;
 
 	if (pop3_arg_copy(&cmd->arg[0], p->user, sizeof(p->user)) < 0 ||
 	    pop3_arg_copy(&cmd->arg[1], digest, sizeof(digest)) < 0) {
@@ -255,9 +252,7 @@ pop3_cmd_apop(struct pop3 *p, const struct pop3_cmd *cmd)
 	/* RFC 1939 §7: the digest is checked against our greeting's
 	 * timestamp, which the core keeps (session_apop_timestamp()). */
 	session_login_apop(p->s, p->user, digest, pop3_login_done);
-	v = digest;
-	for (i = 0; i < sizeof(digest); i++)
-		v[i] = '\0';
+	explicit_bzero(digest, sizeof(digest));
 	return POP3_DONE;
 }
 
