@@ -377,11 +377,9 @@ BAD_USERS = [
 
 
 def reported_line(log, path, lineno):
-    """A log line naming PATH and line LINENO (file:line or key=value)."""
+    """A log line naming the place as PATH:LINENO (at=FILE:LINE)."""
     for l in log.splitlines():
-        if "%s:%d:" % (path, lineno) in l or \
-                re.search(r"file=%s line=%d\b" % (re.escape(path), lineno),
-                          l):
+        if re.search(r"\bat=%s:%d\b" % (re.escape(path), lineno), l):
             return l
     return None
 

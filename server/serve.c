@@ -24,7 +24,7 @@ static void
 serve_warn_user(const char *file, unsigned lineno, const char *why, void *arg)
 {
 	(void)arg;
-	log_warn("event=users-file-error file=%s line=%u reason=\"%s\" "
+	log_warn("event=users-file-error at=%s:%u reason=\"%s\" "
 	    "(line skipped)", file, lineno, why);
 }
 
