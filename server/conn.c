@@ -242,6 +242,26 @@ session_close(struct session *s)
 		conn_destroy(s);
 }
 
+int
+session_handoff(struct session *s, const struct proto_ops *to,
+    const char *line, size_t len)
+{
+	if (to->takeover == NULL || to->max_line > s->lr.cap)
+		return -1;
+	log_info("conn=%llu event=handoff from=%s to=%s",
+	    (unsigned long long)s->id, s->proto->name, to->name);
+	trace_note(s, "handed over from %s to %s", s->proto->name, to->name);
+	s->proto = to;
+	s->proto_data = NULL;
+	s->lr.max = to->max_line;
+	if (to->takeover(s) < 0) {
+		session_close(s);
+		return 0;
+	}
+	to->line(s, line, len);
+	return 0;
+}
+
 /* --- input ---------------------------------------------------------- */
 
 static void

@@ -41,6 +41,11 @@ struct proto_ops {
 	/* Allocate state (session_set_data) and send the greeting.
 	 * Return 0, or -1 to have the core close the connection. */
 	int (*start)(struct session *s);
+	/* Like start(), but a greeting was already sent by another module
+	 * that handed the session over (session_handoff(): the shared port
+	 * 109 listener, which serves POP1 and POP2).  May be NULL for
+	 * modules that cannot be reached that way. */
+	int (*takeover)(struct session *s);
 	/* One command line. */
 	void (*line)(struct session *s, const char *line, size_t len);
 	/* A line longer than max_line was discarded up to its LF. */

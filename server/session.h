@@ -68,6 +68,16 @@ void session_wait_drain(struct session *s, void (*cb)(struct session *s));
  * line() calls; close() follows. */
 void session_close(struct session *s);
 
+/*
+ * Hand the session to module TO, from inside the current module's line()
+ * handler, which must already have freed its own state (its close() is not
+ * called).  The core calls TO->takeover(), then TO->line() with LINE, and
+ * from then on the session belongs to TO (its max_line applies to the
+ * following lines).  Returns -1, changing nothing, if TO has no takeover().
+ */
+int session_handoff(struct session *s, const struct proto_ops *to,
+    const char *line, size_t len);
+
 /* --- authentication -------------------------------------------------- */
 
 enum session_login_result {
