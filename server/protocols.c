@@ -5,11 +5,13 @@
  */
 #include <string.h>
 
+#include "pop2.h"
 #include "pop3.h"
 #include "proto.h"
 
 const struct proto_ops *const proto_all[] = {
 	&pop3_ops,
+	&pop2_ops,
 	NULL,
 };
 

@@ -102,6 +102,19 @@ serve_signal(uv_signal_t *sig, int signum)
 	uv_unref((uv_handle_t *)&srv->stop_timer);
 }
 
+/* "pop3, pop2, ..." from the registry, for error messages. */
+static const char *
+serve_known_protocols(char *buf, size_t size)
+{
+	size_t i, off = 0;
+
+	buf[0] = '\0';
+	for (i = 0; proto_all[i] != NULL && off < size; i++)
+		off += snprintf(buf + off, size - off, "%s%s", i ? ", " : "",
+		    proto_all[i]->name);
+	return buf;
+}
+
 static int
 serve_setup(struct server *srv, struct options *opt)
 {
@@ -140,9 +153,12 @@ serve_setup(struct server *srv, struct options *opt)
 		l->spec = opt->listens[i];
 		l->proto = proto_find(l->spec.proto);
 		if (l->proto == NULL) {
+			char known[256];
+
 			log_error("event=config-error reason=\"unknown "
-			    "protocol '%s' in --listen\" (known: pop3)",
-			    l->spec.proto);
+			    "protocol '%s' in --listen\" (known: %s)",
+			    l->spec.proto, serve_known_protocols(known,
+			    sizeof(known)));
 			return -1;
 		}
 		srv->nlisteners++;
