@@ -5,6 +5,8 @@
  */
 #include <string.h>
 
+#include "pop1.h"
+#include "pop109.h"
 #include "pop2.h"
 #include "pop3.h"
 #include "proto.h"
@@ -12,6 +14,8 @@
 const struct proto_ops *const proto_all[] = {
 	&pop3_ops,
 	&pop2_ops,
+	&pop1_ops,
+	&pop109_ops,
 	NULL,
 };
 

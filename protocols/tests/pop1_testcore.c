@@ -1,0 +1,489 @@
+/*
+ * pop1_testcore.c - the synchronous stand-in for server/ described in
+ * pop1_testcore.h (a copy of pop3_testcore.c with named folders).  Each
+ * request does what server/session_async.c does on the threadpool, with
+ * the same real store and auth calls and the same mapping of their
+ * results, only at once instead of on a worker.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth.h"
+#include "msgfilter.h"
+#include "pop1.h"
+#include "pop1_testcore.h"
+
+/* Octets read from the store per step.  Small and odd, so the filter is
+ * fed lines in pieces as the core's 64 KiB chunks would split a large
+ * message. */
+#define TESTCORE_CHUNK	13
+
+/* RFC 1939 §7's example greeting timestamp (POP1 has no APOP). */
+#define TESTCORE_APOP_TS	"<1896.697170952@dbc.mtview.ca.us>"
+
+static void
+testcore_fail(const char *what)
+{
+	fprintf(stderr, "pop1_testcore: %s\n", what);
+	abort();
+}
+
+static char *
+testcore_strdup(const char *p)
+{
+	char *d = strdup(p != NULL ? p : "");
+
+	if (d == NULL)
+		testcore_fail("out of memory");
+	return d;
+}
+
+static void
+testcore_append(struct session *s, const void *buf, size_t len)
+{
+	if (s->outlen + len + 1 > s->outcap) {
+		size_t cap = (s->outlen + len + 1) * 2;
+		char *n = realloc(s->out, cap);
+
+		if (n == NULL)
+			testcore_fail("out of memory");
+		s->out = n;
+		s->outcap = cap;
+	}
+	memcpy(s->out + s->outlen, buf, len);
+	s->outlen += len;
+	s->out[s->outlen] = '\0';
+}
+
+static void
+testcore_begin(struct session *s, enum testcore_req r)
+{
+	/* proto.h: no second request while one is pending. */
+	if (s->req != TESTCORE_NONE)
+		testcore_fail("request while another is pending");
+	if (s->closed)
+		testcore_fail("request after session_close()");
+	s->req = r;
+}
+
+struct session *
+testcore_new(const struct store_location *loc, const struct auth_db *db)
+{
+	struct session *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		testcore_fail("out of memory");
+	s->loc = loc;
+	s->db = db;
+	return s;
+}
+
+void
+testcore_free(struct session *s)
+{
+	if (s->req != TESTCORE_NONE)
+		testcore_fail("freed with a request pending");
+	free(s->preamble);
+	free(s->folder);
+	free(s->user);
+	free(s->home);
+	free(s->out);
+	free(s);
+}
+
+/* --- the requests, as session_async.c runs them ------------------------ */
+
+static int
+testcore_login(struct session *s)
+{
+	const struct auth_user *u = NULL;
+	int badname, rc;
+
+	badname = !store_user_name_ok(s->login_user, strlen(s->login_user));
+	if (!badname)
+		u = auth_db_lookup(s->db, s->login_user);
+	if (s->login_apop)
+		rc = u == NULL ? AUTH_FAIL : auth_check_apop(u,
+		    TESTCORE_APOP_TS, s->login_secret);
+	else
+		rc = auth_check_password(u, s->login_secret);
+	if (s->auth_fault) {
+		s->auth_fault = 0;
+		rc = AUTH_EINTERNAL;
+	}
+	if (rc == AUTH_OK && !badname) {
+		free(s->user);
+		free(s->home);
+		s->user = testcore_strdup(s->login_user);
+		s->home = testcore_strdup(u->home);
+		return SESSION_LOGIN_OK;
+	}
+	/* login_delay_done() without the delay. */
+	switch (rc) {
+	case AUTH_ESCHEME:
+		return SESSION_LOGIN_ESCHEME;
+	case AUTH_EINTERNAL:
+		return SESSION_LOGIN_ETEMP;
+	default:
+		return badname ? SESSION_LOGIN_BADNAME : SESSION_LOGIN_FAIL;
+	}
+}
+
+static void
+testcore_open(struct session *s)
+{
+	struct store_user u = { s->user, s->home };
+	struct store *st = NULL;
+	char msg[256] = "";
+	int err;
+
+	snprintf(s->last_folder, sizeof(s->last_folder), "%s",
+	    s->folder != NULL ? s->folder : "");
+	if (s->user == NULL)
+		err = STORE_EINVAL;
+	else
+		err = store_open(s->loc, &u, s->folder, &st, msg, sizeof(msg));
+	free(s->folder);
+	s->folder = NULL;
+	s->last_open = err;
+	if (err != 0) {
+		s->open_cb(s, err, NULL, msg[0] ? msg : store_strerror(err));
+		return;
+	}
+	s->opens++;
+	s->open_cb(s, 0, st, NULL);
+}
+
+static void
+testcore_commit(struct session *s)
+{
+	char msg[256] = "";
+	int err;
+
+	s->commits++;
+	err = store_commit(s->req_store, msg, sizeof(msg));
+	s->last_commit = err;
+	s->done_cb(s, err, err == 0 ? NULL :
+	    msg[0] ? msg : store_strerror(err));
+}
+
+/* Run one chunk through the filter into the output, as stream_emit(). */
+static void
+testcore_emit(struct session *s, struct msgfilter *f, const char *buf,
+    size_t len)
+{
+	char out[2 * TESTCORE_CHUNK];
+	size_t off = 0, used, n;
+
+	while (off < len && !msgfilter_done(f)) {
+		n = msgfilter_run(f, buf + off, len - off, &used, out,
+		    sizeof(out));
+		off += used;
+		testcore_append(s, out, n);
+	}
+}
+
+static void
+testcore_send(struct session *s)
+{
+	struct store_reader *r;
+	struct msgfilter f;
+	char buf[TESTCORE_CHUNK], tail[8];
+	ssize_t n;
+	int err, started = 0;
+
+	if (s->send_index >= store_count(s->req_store) ||
+	    store_is_deleted(s->req_store, s->send_index))
+		testcore_fail("send of a bad message");
+	msgfilter_init(&f, s->opts.dot_stuff, s->opts.body_lines);
+	if ((err = store_reader_open(s->req_store, s->send_index, &r)) != 0) {
+		s->done_cb(s, err, store_strerror(err));
+		return;
+	}
+	for (;;) {
+		if ((n = store_reader_read(r, buf, sizeof(buf))) < 0) {
+			store_reader_close(r);
+			if (!started) {
+				/* Nothing sent: the module can answer -ERR. */
+				s->done_cb(s, (int)n, store_strerror((int)n));
+				return;
+			}
+			/* Half a message cannot be taken back: the core
+			 * drops the connection; close() follows. */
+			s->destroyed = 1;
+			s->closed = 1;
+			return;
+		}
+		if (!started && s->preamble != NULL)
+			testcore_append(s, s->preamble, strlen(s->preamble));
+		started = 1;
+		if (n == 0 || msgfilter_done(&f))
+			break;
+		testcore_emit(s, &f, buf, (size_t)n);
+	}
+	store_reader_close(r);
+	testcore_append(s, tail, msgfilter_finish(&f, tail));
+	s->done_cb(s, 0, NULL);
+}
+
+/* One pending request completes, as the loop would run its callback. */
+static void
+testcore_step(struct session *s)
+{
+	enum testcore_req r = s->req;
+
+	s->req = TESTCORE_NONE;
+	switch (r) {
+	case TESTCORE_LOGIN:
+		s->login_cb(s, testcore_login(s));
+		break;
+	case TESTCORE_OPEN:
+		testcore_open(s);
+		break;
+	case TESTCORE_COMMIT:
+		testcore_commit(s);
+		break;
+	case TESTCORE_SEND:
+		testcore_send(s);
+		break;
+	case TESTCORE_DRAIN:
+		s->drains++;
+		s->since_drain = 0;
+		s->drain_cb(s);
+		break;
+	case TESTCORE_NONE:
+		break;
+	}
+}
+
+void
+testcore_run(struct session *s)
+{
+	while (s->req != TESTCORE_NONE && !s->destroyed)
+		testcore_step(s);
+}
+
+void
+testcore_line_len(struct session *s, const char *line, size_t len)
+{
+	if (s->closed)
+		testcore_fail("line after session_close()");
+	if (s->req != TESTCORE_NONE)
+		testcore_fail("line while a request is pending");
+	pop1_ops.line(s, line, len);
+	testcore_run(s);
+}
+
+void
+testcore_line(struct session *s, const char *line)
+{
+	testcore_line_len(s, line, strlen(line));
+}
+
+const char *
+testcore_output(const struct session *s)
+{
+	return s->out != NULL ? s->out : "";
+}
+
+size_t
+testcore_output_len(const struct session *s)
+{
+	return s->outlen;
+}
+
+void
+testcore_clear(struct session *s)
+{
+	s->outlen = 0;
+	if (s->out != NULL)
+		s->out[0] = '\0';
+}
+
+/* --- session.h -------------------------------------------------------- */
+
+uint64_t
+session_id(const struct session *s)
+{
+	(void)s;
+	return 1;
+}
+
+const char *
+session_profile(const struct session *s)
+{
+	(void)s;
+	return "";
+}
+
+const char *
+session_hostname(const struct session *s)
+{
+	(void)s;
+	return "dbc.mtview.ca.us";
+}
+
+const char *
+session_peer(const struct session *s)
+{
+	(void)s;
+	return "127.0.0.1:1234";
+}
+
+const char *
+session_apop_timestamp(const struct session *s)
+{
+	(void)s;
+	return TESTCORE_APOP_TS;
+}
+
+const char *
+session_user(const struct session *s)
+{
+	return s->user;
+}
+
+void *
+session_data(const struct session *s)
+{
+	return s->data;
+}
+
+void
+session_set_data(struct session *s, void *data)
+{
+	s->data = data;
+}
+
+void
+session_log(struct session *s, const char *fmt, ...)
+{
+	(void)s;
+	(void)fmt;
+}
+
+void
+session_warn(struct session *s, const char *fmt, ...)
+{
+	(void)s;
+	(void)fmt;
+}
+
+void
+session_trace_state(struct session *s, const char *state)
+{
+	snprintf(s->state, sizeof(s->state), "%s", state);
+}
+
+void
+session_write(struct session *s, const void *buf, size_t len)
+{
+	testcore_append(s, buf, len);
+}
+
+void
+session_reply(struct session *s, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	int n;
+
+	if (s->closed)
+		testcore_fail("reply after session_close()");
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line) - 2, fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(line) - 2)
+		testcore_fail("reply too long");
+	/* RFC 1939 §3: a response line is at most 512 octets with CRLF. */
+	if (n > 510)
+		testcore_fail("reply over 512 octets");
+	memcpy(line + n, "\r\n", 2);
+	testcore_append(s, line, (size_t)n + 2);
+	s->since_drain++;
+}
+
+int
+session_output_full(const struct session *s)
+{
+	return s->full_after != 0 && s->since_drain >= s->full_after;
+}
+
+void
+session_wait_drain(struct session *s, void (*cb)(struct session *s))
+{
+	testcore_begin(s, TESTCORE_DRAIN);
+	s->drain_cb = cb;
+}
+
+void
+session_close(struct session *s)
+{
+	s->closed = 1;
+}
+
+static void
+testcore_login_begin(struct session *s, const char *user, const char *secret,
+    int apop, session_login_cb *cb)
+{
+	testcore_begin(s, TESTCORE_LOGIN);
+	/* The core keeps its own copies (session.h). */
+	snprintf(s->login_user, sizeof(s->login_user), "%s", user);
+	snprintf(s->login_secret, sizeof(s->login_secret), "%s", secret);
+	s->login_apop = apop;
+	s->login_cb = cb;
+}
+
+void
+session_login_password(struct session *s, const char *user,
+    const char *password, session_login_cb *cb)
+{
+	testcore_login_begin(s, user, password, 0, cb);
+}
+
+void
+session_login_apop(struct session *s, const char *user, const char *digest,
+    session_login_cb *cb)
+{
+	testcore_login_begin(s, user, digest, 1, cb);
+}
+
+void
+session_store_open(struct session *s, const char *folder,
+    session_store_cb *cb)
+{
+	testcore_begin(s, TESTCORE_OPEN);
+	/* The core copies the folder name; so do we. */
+	free(s->folder);
+	s->folder = folder != NULL ? testcore_strdup(folder) : NULL;
+	s->open_cb = cb;
+}
+
+void
+session_store_commit(struct session *s, struct store *st,
+    session_done_cb *cb)
+{
+	testcore_begin(s, TESTCORE_COMMIT);
+	s->req_store = st;
+	s->done_cb = cb;
+}
+
+void
+session_send_message(struct session *s, struct store *st, size_t i,
+    const struct session_msg_opts *opts, session_done_cb *cb)
+{
+	testcore_begin(s, TESTCORE_SEND);
+	s->sends++;
+	s->req_store = st;
+	s->send_index = i;
+	s->opts = *opts;
+	/* The core copies the preamble; so do we, to catch dangling use. */
+	free(s->preamble);
+	s->preamble = NULL;
+	if (opts->preamble != NULL)
+		s->preamble = testcore_strdup(opts->preamble);
+	s->opts.preamble = s->preamble;
+	s->done_cb = cb;
+}

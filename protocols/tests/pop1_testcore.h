@@ -1,0 +1,113 @@
+/*
+ * pop1_testcore.h - a synchronous stand-in for server/ so the POP1
+ * module's state machine can be driven line by line; the store is real.
+ * A copy of pop3_testcore.h (left untouched, as other modules' tests use
+ * it) that opens named folders, as RETR and RDEL mailbox need, and drives
+ * pop1_ops.
+ *
+ * It implements the session.h functions the module calls, and nothing of
+ * store.h or auth.h: mailboxes are real Maildirs and mbox files opened
+ * with store_open(), and logins are checked by the real auth layer
+ * against a real users file.  What it replaces is only the libuv loop:
+ * output goes to a buffer; asynchronous requests (login, store open and
+ * commit, message streaming, drain waits) are queued and completed by
+ * testcore_run(), the way the loop would complete them later, by calling
+ * auth_check_*(), store_open(), store_commit() and store_reader_*()
+ * directly.  No line is handed to the module while one is pending
+ * (proto.h's rule).  Message bodies go through server/msgfilter.c, the
+ * same filter the core uses, so RETR and TOP output real octets.
+ *
+ * Back-pressure is simulated: with full_after set, the output counts as
+ * full after that many replies since the last drain.
+ */
+#ifndef POLYPOP_POP1_TESTCORE_H
+#define POLYPOP_POP1_TESTCORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "session.h"
+#include "store.h"
+
+struct auth_db;
+
+enum testcore_req {
+	TESTCORE_NONE,
+	TESTCORE_LOGIN,
+	TESTCORE_OPEN,
+	TESTCORE_COMMIT,
+	TESTCORE_SEND,
+	TESTCORE_DRAIN,
+};
+
+/* The core's struct session is opaque to modules, so the stand-in can
+ * define its own. */
+struct session {
+	void *data;
+	char *out;
+	size_t outlen, outcap;
+	int closed;			/* session_close() was called */
+	int destroyed;			/* the core dropped us */
+	char state[32];			/* last session_trace_state() */
+
+	/* Where mail lives and who may log in: both real. */
+	const struct store_location *loc;
+	const struct auth_db *db;
+	char *user;			/* after a successful login */
+	char *home;			/* the user's home, for %h */
+
+	/* Simulated back-pressure: output is "full" after this many
+	 * replies since the last drain (0: never full). */
+	size_t full_after;
+	size_t since_drain;
+	size_t drains;
+
+	/* The one pending request. */
+	enum testcore_req req;
+	session_login_cb *login_cb;
+	session_store_cb *open_cb;
+	session_done_cb *done_cb;
+	void (*drain_cb)(struct session *);
+	struct store *req_store;
+	size_t send_index;
+	struct session_msg_opts opts;
+	char *preamble;			/* the core's own copy */
+	char *folder;			/* of the pending open, NULL = INBOX */
+	char last_folder[256];		/* last open's folder, "" = INBOX */
+
+	/* What the module passed to session_login_*(); the secret is kept
+	 * only so tests can check the module handed over the right one. */
+	char login_user[256];
+	char login_secret[256];
+	int login_apop;
+
+	/* The auth layer's internal error (AUTH_EINTERNAL: out of memory,
+	 * a libcrypto failure) cannot be caused from outside; this makes
+	 * the next login report it, as the core would. */
+	int auth_fault;
+
+	/* What really happened, for assertions. */
+	unsigned opens;			/* stores handed to the module */
+	unsigned commits;		/* store_commit() calls */
+	unsigned sends;			/* session_send_message() calls */
+	int last_commit;		/* its result */
+	int last_open;			/* last store_open() result */
+};
+
+/* A session whose logins are checked against DB and whose mailboxes are
+ * at LOC (both must outlive it). */
+struct session *testcore_new(const struct store_location *loc,
+    const struct auth_db *db);
+void testcore_free(struct session *s);
+/* Complete pending requests (and drain waits) until none is left. */
+void testcore_run(struct session *s);
+/* Hand one line to the module, as conn_process() would, then run. */
+void testcore_line(struct session *s, const char *line);
+/* The same with an explicit length (lines with NUL octets). */
+void testcore_line_len(struct session *s, const char *line, size_t len);
+/* The output so far (NUL-terminated, owned by S) and its length. */
+const char *testcore_output(const struct session *s);
+size_t testcore_output_len(const struct session *s);
+void testcore_clear(struct session *s);
+
+#endif /* POLYPOP_POP1_TESTCORE_H */
