@@ -93,6 +93,19 @@ static const struct demo_msg demo_msgs[] = {
 	"Lunch at noon?\n" },
 };
 
+/*
+ * Unprivileged loopback stand-ins for the historic ports: POP3 110 ->
+ * 1110, POP2 109 -> 1109; POP1 shared 109 with POP2, so it gets the port
+ * below, and the shared port-109 listener (docs/port109.md) a port of its
+ * own.
+ */
+static const char *const demo_listens[] = {
+	"pop3@127.0.0.1:1110",
+	"pop2@127.0.0.1:1109",
+	"pop1@127.0.0.1:1108",
+	"pop109@127.0.0.1:10109",
+};
+
 static int
 demo_mkdirs(const char *path)
 {
@@ -216,13 +229,16 @@ demo_prepare(struct options *opt)
 	if (opt->mail == NULL && (opt->mail = strdup(mail)) == NULL)
 		goto out;
 	if (opt->nlistens == 0) {
-		opt->listens = calloc(1, sizeof(*opt->listens));
+		size_t i, n = sizeof(demo_listens) / sizeof(demo_listens[0]);
+
+		opt->listens = calloc(n, sizeof(*opt->listens));
 		if (opt->listens == NULL)
 			goto out;
-		if (options_parse_listen("pop3@127.0.0.1:1110",
-		    &opt->listens[0], users, sizeof(users)) < 0)
-			goto out;
-		opt->nlistens = 1;
+		for (i = 0; i < n; i++)
+			if (options_parse_listen(demo_listens[i],
+			    &opt->listens[i], users, sizeof(users)) < 0)
+				goto out;
+		opt->nlistens = n;
 	}
 	rc = 0;
 out:
@@ -230,12 +246,45 @@ out:
 	return rc;
 }
 
+/*
+ * Where polypop-client is: beside this polypopd in a build tree
+ * (build/protocols/client/), beside it when installed, else on PATH.
+ */
+static void
+demo_client_path(char *buf, size_t size)
+{
+	static const char *const rel[] = {
+		"/protocols/client/polypop-client",
+		"/polypop-client",
+	};
+	char self[4096], *slash;
+	ssize_t n;
+	size_t i;
+
+	snprintf(buf, size, "polypop-client");
+	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	if (n <= 0)
+		return;
+	self[n] = '\0';
+	if ((slash = strrchr(self, '/')) == NULL)
+		return;
+	*slash = '\0';
+	for (i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+		snprintf(buf, size, "%s%s", self, rel[i]);
+		if (access(buf, X_OK) == 0)
+			return;
+	}
+	snprintf(buf, size, "polypop-client");
+}
+
 /* Called by serve.c once every listener is bound. */
 void
 demo_announce(const struct server *srv)
 {
+	char client[4200];
 	size_t i;
 
+	demo_client_path(client, sizeof(client));
 	printf("\npolypop demo: users alice/wonderland (PLAIN, APOP works) "
 	    "and bob/builder (SHA512-CRYPT)\n");
 	for (i = 0; i < srv->nlisteners; i++) {
@@ -246,6 +295,22 @@ demo_announce(const struct server *srv)
 		snprintf(hp, sizeof(hp), "%s%s%s:%u", v6 ? "[" : "",
 		    l->spec.host, v6 ? "]" : "", l->spec.port);
 		printf("  %s on %s\n", l->proto->name, hp);
+		if (strcmp(l->proto->name, "pop3") != 0) {
+			printf("    fetch:  POLYPOP_PASSWORD=wonderland "
+			    "%s %s %s alice\n", client,
+			    strcmp(l->proto->name, "pop109") == 0 ? "pop2" :
+			    l->proto->name, hp);
+			printf("    by hand: nc -C %s %u   then %s\n",
+			    l->spec.host, l->spec.port,
+			    strcmp(l->proto->name, "pop1") == 0 ?
+			    "USER alice, PASS wonderland, RETR alice, RCEV, "
+			    "RCVD, QUIT" :
+			    strcmp(l->proto->name, "pop2") == 0 ?
+			    "HELO alice wonderland, READ 1, RETR, ACKS, QUIT" :
+			    "HELO alice wonderland (POP2) or USER alice "
+			    "(POP1)");
+			continue;
+		}
 		if (strcmp(l->proto->name, "pop3") == 0) {
 			printf("    list:   curl pop3://alice:wonderland@%s/\n",
 			    hp);
