@@ -52,7 +52,7 @@ def is_peer(path):
 class Server:
     def __init__(self, polypopd, conform, store="maildir", fixtures=None,
                  config=None, users=None, fixture_via="direct", keep=False,
-                 name="test"):
+                 name="test", listen=("pop3",), folders=None):
         self.polypopd = os.path.abspath(polypopd)
         self.conform = os.path.abspath(conform) if conform else None
         self.store = store
@@ -65,6 +65,12 @@ class Server:
         self.config.update(config or {})
         self.fixture_via = fixture_via
         self.keep = keep
+        # Protocols to listen for, one loopback listener each; the first
+        # one's port is self.port, all are in self.ports.
+        self.listen = tuple(listen)
+        self.ports = {}
+        # user -> [(folder name, fixture)]: second mailboxes (POP2 FOLD).
+        self.folders = dict(folders or {})
         self.dir = tempfile.mkdtemp(prefix="polypop-%s-" % name)
         self.mailroot = os.path.join(self.dir, "mail")
         self.location = mail_location(self.mailroot, store)
@@ -74,10 +80,13 @@ class Server:
         self.base_fds = None
 
     # -- set-up ---------------------------------------------------------
-    def mailbox_path(self, user):
+    def mailbox_path(self, user, folder=None):
+        """The INBOX, or a named folder: Maildir++ `.Name` inside the
+        Maildir, or the file `Name` beside the mbox inbox."""
         if self.store == "maildir":
-            return os.path.join(self.mailroot, user, "Maildir")
-        return os.path.join(self.mailroot, user, "inbox")
+            base = os.path.join(self.mailroot, user, "Maildir")
+            return os.path.join(base, "." + folder) if folder else base
+        return os.path.join(self.mailroot, user, folder or "inbox")
 
     def setup(self):
         with open(os.path.join(self.dir, "users"), "w") as f:
@@ -90,24 +99,26 @@ class Server:
         for user in self.users:
             os.makedirs(os.path.join(self.mailroot, user), exist_ok=True)
             self.write_fixture(user, self.fixtures.get(user, "empty"))
+            for folder, fixture in self.folders.get(user, ()):
+                self.write_fixture(user, fixture, folder)
         return self
 
-    def write_fixture(self, user, fixture):
+    def write_fixture(self, user, fixture, folder=None):
         if self.fixture_via == "deliver":
-            raw = os.path.join(self.dir, "raw-%s" % user)
+            raw = os.path.join(self.dir, "raw-%s-%s" % (user, folder or ""))
             self.run_conform(["--write-fixture", fixture, "--format", "raw",
                               "--out", raw])
             for name in sorted(os.listdir(raw)):
                 if name.endswith(".eml"):
                     with open(os.path.join(raw, name), "rb") as f:
-                        self.deliver(user, f.read())
+                        self.deliver(user, f.read(), folder)
             if self.store == "maildir":
                 for sub in ("new", "cur", "tmp"):
-                    os.makedirs(os.path.join(self.mailbox_path(user), sub),
-                                exist_ok=True)
+                    os.makedirs(os.path.join(self.mailbox_path(user, folder),
+                                             sub), exist_ok=True)
             return
         self.run_conform(["--write-fixture", fixture, "--format", self.store,
-                          "--out", self.mailbox_path(user)])
+                          "--out", self.mailbox_path(user, folder)])
 
     def run_conform(self, args):
         r = subprocess.run([self.conform] + args, stdout=subprocess.PIPE,
@@ -142,8 +153,10 @@ class Server:
 
     # -- running --------------------------------------------------------
     def start(self, timeout=20):
-        argv = [self.polypopd, "--listen", "pop3@127.0.0.1:0",
-                "--users", os.path.join(self.dir, "users"),
+        argv = [self.polypopd]
+        for proto in self.listen:
+            argv += ["--listen", "%s@127.0.0.1:0" % proto]
+        argv += ["--users", os.path.join(self.dir, "users"),
                 "--mail", self.location,
                 "--config", os.path.join(self.dir, "polypop.conf")]
         self.errf = open(self.stderr_path, "ab")
@@ -155,9 +168,19 @@ class Server:
         deadline = time.monotonic() + timeout
         buf = b""
         fd = self.proc.stdout.fileno()
-        while b"\n" not in buf or not buf.startswith(b"listening"):
-            if b"\n" in buf:          # some other line: skip it
-                buf = buf.split(b"\n", 1)[1]
+        # One "listening PROTO HOST:PORT" line per listener (a restart
+        # gets new ports).
+        self.ports = {}
+        while len(self.ports) < len(self.listen):
+            if b"\n" in buf:
+                line, buf = buf.split(b"\n", 1)
+                m = re.match(r"^listening (\S+) (\S+):(\d+)$",
+                             line.decode(errors="replace"))
+                if line.startswith(b"listening") and not m:
+                    self.kill()
+                    raise HarnessError("bad listening line %r" % line)
+                if m:
+                    self.ports.setdefault(m.group(1), int(m.group(3)))
                 continue
             left = deadline - time.monotonic()
             if left <= 0:
@@ -173,12 +196,12 @@ class Server:
                                        "listening; log:\n%s"
                                        % (rc, self.log_tail()))
                 buf += chunk
-        line = buf.split(b"\n", 1)[0].decode()
-        m = re.match(r"^listening pop3 (\S+):(\d+)$", line)
-        if not m:
+        missing = [p for p in self.listen if p not in self.ports]
+        if missing:
             self.kill()
-            raise HarnessError("bad listening line %r" % line)
-        self.port = int(m.group(2))
+            raise HarnessError("no listening line for %s (got %s)"
+                               % (", ".join(missing), self.ports))
+        self.port = self.ports[self.listen[0]]
         if not is_peer(self.polypopd):
             self.base_fds = self.fd_count()
         return self
@@ -349,7 +372,9 @@ class Pop3:
 
 
 def list_cases(conform, cases):
-    """(name, path, proto, fixture, level) of every transcript."""
+    """(name, path, proto, fixture, level, folders, second) of every
+    transcript; folders is [(NAME, FIXTURE)], second is True when the case
+    uses "@switch second" (a POP3 listener beside the case's own)."""
     out = []
     paths = []
     for root in cases:
@@ -364,10 +389,13 @@ def list_cases(conform, cases):
         line = r.stdout.decode().strip()
         if r.returncode != 0 or not line:
             out.append((os.path.basename(p), p, None, None, line or
-                        r.stdout.decode() + r.stderr.decode()))
+                        r.stdout.decode() + r.stderr.decode(), [], False))
             continue
-        name, proto, fixture, level = line.split()
-        out.append((name, p, proto, fixture, level))
+        name, proto, fixture, level, folders, second = line.split()
+        folders = [tuple(f.replace("%20", " ").split("=", 1))
+                   for f in folders.split(",") if folders != "-"]
+        out.append((name, p, proto, fixture, level, folders,
+                    second == "second"))
     return out
 
 

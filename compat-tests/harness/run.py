@@ -3,10 +3,13 @@
 
   run.py --polypopd PATH --conform PATH [--store maildir|mbox]
          [--fixture-via direct|deliver] [--cases DIR] [--only GLOB]
+         [--listener pop3|pop2|pop1|pop109]
          [--level rfc|polypop] [-j N] [--keep] [-v]
 
 For each case: a temp dir with users, config and the case's fixture (for
-alice and bob), the server on 127.0.0.1 port 0, `polypop-conform` on the
+alice and bob) and folders (`folder:` headers, for alice), the server on
+127.0.0.1 port 0 listening for the case's `proto:` (plus a POP3 listener
+for cases with "@switch second", passed as --port2), `polypop-conform` on the
 one transcript, then SIGTERM; the server must exit 0 and leak nothing.
 Prints polypop-conform's lines and a closing 'N passed, N failed, N
 skipped'.  --polypopd may name peers/dovecot.sh to run against Dovecot.
@@ -25,14 +28,23 @@ import common  # noqa: E402
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+# The listener a case's protocol is served on (--listen PROTO@...).
+LISTENER = {"pop3": "pop3", "pop2": "pop2", "pop1": "pop1",
+            "pop109": "pop109"}
+
+
 def run_one(args, case):
-    name, path, proto, fixture, level = case
+    name, path, proto, fixture, level, folders, second = case
     if proto is None:
         return [("FAIL", name, "transcript does not parse: %s" % level)]
+    listen = [args.listener or LISTENER.get(proto, proto)]
+    if second and listen[0] != "pop3":
+        listen.append("pop3")       # "@switch second": a POP3 session
     srv = common.Server(args.polypopd, args.conform, store=args.store,
                         fixtures={"alice": fixture, "bob": "basic"},
                         fixture_via=args.fixture_via, keep=args.keep,
-                        name=name)
+                        name=name, listen=listen,
+                        folders={"alice": folders})
     try:
         try:
             srv.setup().start()
@@ -43,7 +55,9 @@ def run_one(args, case):
                 "--user", "alice", "--pass", common.USERS["alice"],
                 "--user2", "bob", "--pass2", common.USERS["bob"],
                 "--cases", path, "--level", args.level,
-                "--timeout", str(args.timeout)]
+                "--proto", proto, "--timeout", str(args.timeout)]
+        if second:
+            argv += ["--port2", str(srv.ports.get("pop3", srv.port))]
         if args.verbose:
             argv.append("-v")
         try:
@@ -92,6 +106,9 @@ def main():
                     choices=["direct", "deliver"])
     ap.add_argument("--cases", default=os.path.join(HERE, "cases", "pop3"))
     ap.add_argument("--only", default="*")
+    ap.add_argument("--listener", default=None,
+                    help="serve every case on this --listen protocol "
+                    "(default: the case's proto:, e.g. pop2)")
     ap.add_argument("--level", default="polypop", choices=["rfc", "polypop"])
     ap.add_argument("--timeout", default="10")
     ap.add_argument("-j", "--jobs", type=int, default=4)

@@ -27,7 +27,24 @@ enum step_kind {
 	STEP_RECONNECT,		/* "@reconnect": new connection */
 	STEP_REQUIRE,		/* "@require apop": skip unless supported */
 	STEP_SLEEP,		/* "@sleep MS" */
+	STEP_EXPECT_DATA,	/* "S> data EXPR": exactly the announced
+				   =nnn / #nnn octets, compared raw */
+	STEP_SWITCH,		/* "@switch main|second": active connection */
+	STEP_EXPECT_OPT,	/* "S? PREFIX": a line starting with PREFIX,
+				   consumed if it comes, else nothing */
 };
+
+/* Reply dialects: how "S+", "S-", "@greeting", "@login", "@quit" read. */
+#define DIALECT_POP3	0	/* +OK / -ERR (also POP1, RFC 918) */
+#define DIALECT_POP2	1	/* RFC 937: + / - (then close) / # / = */
+#define DIALECT_POP1	2	/* RFC 918: +OK / -ERR, USER/PASS */
+#define DIALECT_POP109	3	/* the shared port before the first command */
+
+/* "S> data" expressions (struct step.nums[0]). */
+#define DATA_MSGS	0	/* messages nums[1..] of fixture text/default,
+				   concatenated */
+#define DATA_ALL	1	/* every message of the fixture, concatenated */
+#define DATA_ANY	2	/* any octets: only the count is checked */
 
 #define STEP_MAX_NUMS 16
 
@@ -48,6 +65,9 @@ struct tcase {
 	char		*fixture;	/* NULL: "basic" */
 	char		*level;		/* "rfc" (default) or "polypop" */
 	int		 timeout_ms;	/* per step; 0: runner default */
+	char		*folders;	/* "NAME=FIXTURE,..." from "folder:" */
+	int		 second;	/* uses "@switch second" */
+	int		 dialect;	/* parse state: DIALECT_*, see "@as" */
 	struct step	*steps;
 	size_t		 nsteps;
 };
@@ -99,12 +119,14 @@ struct run_ctx {
 	const char	*port;
 	const char	*user, *pass;
 	const char	*user2, *pass2;
+	const char	*port2;		/* "@switch second" (a POP3 listener) */
 	int		 timeout_ms;
 	int		 verbose;
 	int		 fd;		/* -1: connect to host/port first */
 	char		 timestamp[256];	/* from the last greeting */
 	char		*uids[MAX_UIDS + 1];	/* captured by "S> uidl" */
 	const struct fixture *fx;
+	long		 announced;	/* last "=nnn" / "#nnn" reply; -1: none */
 };
 
 enum result_kind { RESULT_OK, RESULT_FAIL, RESULT_SKIP };

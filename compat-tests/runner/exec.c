@@ -32,6 +32,14 @@ struct sess {
 	long			 lines;		/* read on this connection */
 	int			 timeout_ms;
 	long long		 deadline;	/* ms, monotonic */
+	int			 which;		/* 0: main, 1: second */
+	struct {			/* the connection not in use */
+		int		 fd;
+		unsigned char	*buf;
+		size_t		 off, len, cap;
+		int		 eof;
+		long		 lines;
+	}			 other;
 };
 
 static long long
@@ -80,51 +88,32 @@ skip(struct sess *s, const char *fmt, ...)
 }
 
 /*
- * Reads one line (up to and including LF) into *line.  Returns 1 on a
- * line, 0 when the server closed first (a partial line is then returned
- * with *len > 0), -1 on timeout or error with *why set.
+ * Receives more octets into the buffer (compacting and growing it first).
+ * Returns 0 when something happened (data or EOF: see s->eof), -1 on
+ * timeout or error with *why set.
  */
 static int
-read_line(struct sess *s, const unsigned char **line, size_t *len,
-    const char **why)
+fill(struct sess *s, const char **why)
 {
-	unsigned char *nl;
 	struct pollfd pfd;
 	long long left;
 	ssize_t n;
 	int rc;
 
+	if (s->off > 0) {
+		memmove(s->buf, s->buf + s->off, s->len - s->off);
+		s->len -= s->off;
+		s->off = 0;
+	}
+	if (s->cap - s->len < 65536) {
+		s->cap = s->cap ? s->cap * 2 : 131072;
+		s->buf = realloc(s->buf, s->cap);
+		if (s->buf == NULL) {
+			perror("realloc");
+			exit(2);
+		}
+	}
 	for (;;) {
-		nl = memchr(s->buf + s->off, '\n', s->len - s->off);
-		if (nl != NULL) {
-			*line = s->buf + s->off;
-			*len = (size_t)(nl - (s->buf + s->off)) + 1;
-			s->off += *len;
-			break;
-		}
-		if (s->eof) {
-			*line = s->buf + s->off;
-			*len = s->len - s->off;
-			s->off = s->len;
-			return 0;
-		}
-		if (s->len - s->off > MAX_LINE) {
-			*why = "a line longer than 4 MiB";
-			return -1;
-		}
-		if (s->off > 0) {
-			memmove(s->buf, s->buf + s->off, s->len - s->off);
-			s->len -= s->off;
-			s->off = 0;
-		}
-		if (s->cap - s->len < 65536) {
-			s->cap = s->cap ? s->cap * 2 : 131072;
-			s->buf = realloc(s->buf, s->cap);
-			if (s->buf == NULL) {
-				perror("realloc");
-				exit(2);
-			}
-		}
 		left = s->deadline - now_ms();
 		if (left <= 0) {
 			*why = "timeout";
@@ -146,7 +135,7 @@ read_line(struct sess *s, const unsigned char **line, size_t *len,
 			continue;
 		if (n < 0 && errno == ECONNRESET) {
 			s->eof = 1;
-			continue;
+			return 0;
 		}
 		if (n < 0) {
 			*why = strerror(errno);
@@ -155,6 +144,41 @@ read_line(struct sess *s, const unsigned char **line, size_t *len,
 		if (n == 0)
 			s->eof = 1;
 		s->len += (size_t)n;
+		return 0;
+	}
+}
+
+/*
+ * Reads one line (up to and including LF) into *line.  Returns 1 on a
+ * line, 0 when the server closed first (a partial line is then returned
+ * with *len > 0), -1 on timeout or error with *why set.
+ */
+static int
+read_line(struct sess *s, const unsigned char **line, size_t *len,
+    const char **why)
+{
+	unsigned char *nl;
+
+	for (;;) {
+		nl = memchr(s->buf + s->off, '\n', s->len - s->off);
+		if (nl != NULL) {
+			*line = s->buf + s->off;
+			*len = (size_t)(nl - (s->buf + s->off)) + 1;
+			s->off += *len;
+			break;
+		}
+		if (s->eof) {
+			*line = s->buf + s->off;
+			*len = s->len - s->off;
+			s->off = s->len;
+			return 0;
+		}
+		if (s->len - s->off > MAX_LINE) {
+			*why = "a line longer than 4 MiB";
+			return -1;
+		}
+		if (fill(s, why) < 0)
+			return -1;
 	}
 	if (s->lines++ == 0) {
 		/* The greeting: remember its APOP timestamp, if any. */
@@ -471,8 +495,10 @@ do_connect(struct sess *s)
 
 	if (s->ctx->host == NULL)
 		return fail(s, "cannot reconnect: no --host/--port");
-	s->fd = net_connect(s->ctx->host, s->ctx->port, s->timeout_ms, err,
-	    sizeof(err));
+	if (s->which == 1 && s->ctx->port2 == NULL)
+		return fail(s, "@switch second: no --port2");
+	s->fd = net_connect(s->ctx->host, s->which ? s->ctx->port2 :
+	    s->ctx->port, s->timeout_ms, err, sizeof(err));
 	if (s->fd < 0)
 		return fail(s, "could not connect: %s", err);
 	return 0;
@@ -499,8 +525,175 @@ step_match(struct sess *s, int regex)
 		else
 			rc = 0;
 	}
+	/* RFC 937 "=ccc" / "#nnn", RFC 918 "#xxx": what "S> data" reads. */
+	if (rc == 0 && (line[0] == '=' || line[0] == '#') &&
+	    line[1] >= '0' && line[1] <= '9')
+		s->ctx->announced = strtol(line + 1, NULL, 10);
 	free(pat);
 	return rc;
+}
+
+/*
+ * "S> data": exactly the octets announced by the last "=nnn" / "#nnn"
+ * reply, raw: RFC 937 RETR sends the message data with no terminator and
+ * no byte-stuffing, its length given beforehand (Message Length).
+ */
+static int
+step_data(struct sess *s)
+{
+	const struct step *st = s->st;
+	const struct fixture *fx = s->ctx->fx;
+	unsigned char *exp = NULL;
+	size_t explen = 0, want, n;
+	const char *why = NULL;
+	char e1[200], e2[200];
+	int rc = 0;
+
+	if (s->ctx->announced < 0)
+		return fail(s, "S> data: no '=nnn' or '#nnn' reply before it "
+		    "announced a length");
+	want = (size_t)s->ctx->announced;
+	if (st->text != NULL)
+		fx = fixture_get(st->text);
+	if (st->nums[0] != DATA_ANY) {
+		size_t count = fx ? fx->nmsgs : 0;
+
+		for (int i = st->nums[0] == DATA_ALL ? 0 : 1;
+		    i < (st->nums[0] == DATA_ALL ? (int)count : st->nnums);
+		    i++) {
+			int m = st->nums[0] == DATA_ALL ? i + 1 : st->nums[i];
+			const struct fmsg *f;
+
+			if (fx == NULL || m < 1 || (size_t)m > fx->nmsgs) {
+				free(exp);
+				return fail(s, "fixture '%s' has no message "
+				    "%d", st->text ? st->text : fx ? fx->name :
+				    "?", m);
+			}
+			f = &fx->msgs[m - 1];
+			exp = realloc(exp, explen + f->wirelen + 1);
+			if (exp == NULL) {
+				perror("realloc");
+				exit(2);
+			}
+			memcpy(exp + explen, f->wire, f->wirelen);
+			explen += f->wirelen;
+		}
+		if (explen != want) {
+			free(exp);
+			return fail(s, "expected a length of %zu octets (the "
+			    "fixture's wire size) got '=%zu' / '#%zu' "
+			    "announced", explen, want, want);
+		}
+	}
+	while (s->len - s->off < want && !s->eof) {
+		if (fill(s, &why) < 0) {
+			free(exp);
+			return fail(s, "expected %zu raw octets got %zu: %s "
+			    "after %d ms", want, s->len - s->off,
+			    strcmp(why, "timeout") == 0 ? "nothing more" : why,
+			    s->timeout_ms);
+		}
+	}
+	if (s->len - s->off < want) {
+		free(exp);
+		return fail(s, "expected %zu raw octets got connection closed "
+		    "by server after %zu", want, s->len - s->off);
+	}
+	if (exp != NULL && memcmp(s->buf + s->off, exp, want) != 0) {
+		for (n = 0; n < want && s->buf[s->off + n] == exp[n]; n++)
+			;
+		escape_bytes(exp + n, want - n < 40 ? want - n : 40, e1,
+		    sizeof(e1));
+		escape_bytes(s->buf + s->off + n, want - n < 40 ? want - n :
+		    40, e2, sizeof(e2));
+		rc = fail(s, "message data differs at octet %zu of %zu: "
+		    "expected '%s' got '%s'", n, want, e1, e2);
+	}
+	if (s->ctx->verbose)
+		fprintf(stderr, "S: <%zu raw octets>\n", want);
+	s->off += want;
+	free(exp);
+	return rc;
+}
+
+/*
+ * "S? PREFIX": RFC 918 RCEV may answer "+OK" before the mail data, or send
+ * the data at once.  Waits until the pending octets can tell (as many as
+ * PREFIX, or a LF, or EOF); a line starting with PREFIX is consumed (and
+ * must end in CRLF), anything else is left for the next step.
+ */
+static int
+step_optional(struct sess *s)
+{
+	size_t plen = strlen(s->st->text), have;
+	long long deadline = s->deadline;
+	const char *why = NULL;
+	char out[1024];
+
+	/*
+	 * After "#0" no data follows, so silence is the answer "no status
+	 * line" too: wait half a second for one, not the step's timeout.
+	 */
+	if (s->ctx->announced == 0 && s->deadline > now_ms() + 500)
+		s->deadline = now_ms() + 500;
+	for (;;) {
+		have = s->len - s->off;
+		if (have >= plen || s->eof || memchr(s->buf + s->off, '\n',
+		    have) != NULL)
+			break;
+		if (have > 0 && memcmp(s->buf + s->off, s->st->text, have)
+		    != 0)
+			return 0;
+		if (fill(s, &why) < 0) {
+			int quiet = strcmp(why, "timeout") == 0;
+
+			s->deadline = deadline;
+			if (quiet && (have > 0 || s->ctx->announced == 0))
+				return 0;
+			return fail(s, "expected '%s' or data got %s after "
+			    "%d ms", s->st->text, quiet ? "nothing" : why,
+			    s->timeout_ms);
+		}
+	}
+	s->deadline = deadline;
+	if (have < plen || memcmp(s->buf + s->off, s->st->text, plen) != 0)
+		return 0;
+	return expect_line(s, out, sizeof(out), s->st->text);
+}
+
+/* "@switch main|second": park this connection, take up the other. */
+static void
+swap_conn(struct sess *s)
+{
+#define SWAP(a, b) do { __typeof__(a) t_ = (a); (a) = (b); (b) = t_; } while (0)
+	SWAP(s->fd, s->other.fd);
+	SWAP(s->buf, s->other.buf);
+	SWAP(s->off, s->other.off);
+	SWAP(s->len, s->other.len);
+	SWAP(s->cap, s->other.cap);
+	SWAP(s->eof, s->other.eof);
+	SWAP(s->lines, s->other.lines);
+#undef SWAP
+	s->which = !s->which;
+}
+
+static int
+step_switch(struct sess *s)
+{
+	if (s->st->nums[0] == s->which)
+		return 0;
+	swap_conn(s);
+	if (s->buf == NULL) {
+		s->cap = 131072;
+		if ((s->buf = malloc(s->cap)) == NULL) {
+			perror("malloc");
+			exit(2);
+		}
+	}
+	if (s->fd < 0 && s->which == 1)
+		return do_connect(s);
+	return 0;
 }
 
 static int
@@ -567,6 +760,12 @@ run_step(struct sess *s)
 	case STEP_SLEEP:
 		poll(NULL, 0, s->st->nums[0]);
 		return 0;
+	case STEP_EXPECT_DATA:
+		return step_data(s);
+	case STEP_SWITCH:
+		return step_switch(s);
+	case STEP_EXPECT_OPT:
+		return step_optional(s);
 	}
 	return fail(s, "internal error: step kind %d", s->st->kind);
 }
@@ -579,6 +778,7 @@ run_ctx_reset(struct run_ctx *ctx)
 		ctx->uids[i] = NULL;
 	}
 	ctx->timestamp[0] = '\0';
+	ctx->announced = -1;
 }
 
 void
@@ -592,6 +792,7 @@ run_case(const struct tcase *tc, struct run_ctx *ctx, struct result *res)
 	s.tc = tc;
 	s.res = res;
 	s.fd = ctx->fd;
+	s.other.fd = -1;
 	s.timeout_ms = tc->timeout_ms ? tc->timeout_ms : ctx->timeout_ms;
 	if (s.timeout_ms <= 0)
 		s.timeout_ms = 10000;
@@ -620,6 +821,11 @@ run_case(const struct tcase *tc, struct run_ctx *ctx, struct result *res)
 			break;
 	}
 	/* The caller owns a descriptor it passed in; we own the rest. */
+	if (s.which == 1)
+		swap_conn(&s);
+	if (s.other.fd >= 0)
+		close(s.other.fd);
+	free(s.other.buf);
 	if (s.fd >= 0 && s.fd != ctx->fd)
 		close(s.fd);
 	free(s.buf);

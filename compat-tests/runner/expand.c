@@ -93,24 +93,46 @@ expand_one(const char *name, int mode, struct run_ctx *ctx, struct out *o,
 			return verr(err, errlen, "${%s} not given", name);
 		out_value(o, v, strlen(v), mode);
 	} else if (IS("count") || IS("total")) {
+		const struct fixture *fx = ctx->fx;
 		size_t t = 0;
 
-		for (size_t i = 0; ctx->fx && i < ctx->fx->nmsgs; i++)
-			t += ctx->fx->msgs[i].wirelen;
+		/* ${count:FIXTURE}: another fixture (a "folder:"). */
+		if (arg != NULL && (fx = fixture_get(arg)) == NULL)
+			return verr(err, errlen, "${%s}: no fixture '%s'",
+			    name, arg);
+		for (size_t i = 0; fx && i < fx->nmsgs; i++)
+			t += fx->msgs[i].wirelen;
 		snprintf(num, sizeof(num), "%zu", IS("count") ?
-		    (ctx->fx ? ctx->fx->nmsgs : 0) : t);
+		    (fx ? fx->nmsgs : 0) : t);
 		out_add(o, num, strlen(num));
 	} else if ((IS("size") || IS("sum")) && arg != NULL) {
+		const struct fixture *saved = ctx->fx;
 		size_t t = 0;
 
+		/* ${size:FIXTURE:N}: message N of another fixture. */
+		if ((*arg < '0' || *arg > '9') && strchr(arg, ':') != NULL) {
+			char fname[64];
+			size_t fl = (size_t)(strchr(arg, ':') - arg);
+
+			snprintf(fname, sizeof(fname), "%.*s", (int)fl, arg);
+			if ((ctx->fx = fixture_get(fname)) == NULL) {
+				ctx->fx = saved;
+				return verr(err, errlen, "${%s}: no fixture "
+				    "'%s'", name, fname);
+			}
+			arg += fl + 1;
+		}
 		for (;;) {
-			if ((n = msgnum(ctx, arg, &end, err, errlen)) < 0)
+			if ((n = msgnum(ctx, arg, &end, err, errlen)) < 0) {
+				ctx->fx = saved;
 				return -1;
+			}
 			t += ctx->fx->msgs[n - 1].wirelen;
 			if (*end != ',' || IS("size"))
 				break;
 			arg = end + 1;
 		}
+		ctx->fx = saved;
 		if (*end != '\0')
 			return verr(err, errlen, "bad ${%s}", name);
 		snprintf(num, sizeof(num), "%zu", t);

@@ -29,8 +29,8 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: polypop-conform --host H --port P [--proto pop3] "
-	    "[--profile P]\n"
+	    "usage: polypop-conform --host H --port P [--port2 P] "
+	    "[--proto pop3|pop2|pop1|pop109] [--profile P]\n"
 	    "           --user U --pass P [--user2 U --pass2 P] "
 	    "[--cases DIR|FILE]...\n"
 	    "           [--only GLOB] [--level rfc|polypop] "
@@ -137,6 +137,7 @@ main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "host", required_argument, NULL, 'H' },
 		{ "port", required_argument, NULL, 'P' },
+		{ "port2", required_argument, NULL, '2' },
 		{ "proto", required_argument, NULL, 'r' },
 		{ "profile", required_argument, NULL, 'f' },
 		{ "user", required_argument, NULL, 'u' },
@@ -167,6 +168,7 @@ main(int argc, char **argv)
 		switch (ch) {
 		case 'H': ctx.host = optarg; break;
 		case 'P': ctx.port = optarg; break;
+		case '2': ctx.port2 = optarg; break;
 		case 'r': o.proto = optarg; break;
 		case 'f': o.profile = optarg; break;
 		case 'u': ctx.user = optarg; break;
@@ -221,9 +223,17 @@ main(int argc, char **argv)
 			continue;
 		}
 		if (o.list) {
-			printf("%s %s %s %s\n", tc.name, tc.proto,
+			/* Folder names may hold spaces: "%20" here. */
+			printf("%s %s %s %s ", tc.name, tc.proto,
 			    tc.fixture ? tc.fixture : "basic",
 			    tc.level ? tc.level : "rfc");
+			for (const char *f = tc.folders ? tc.folders : "-";
+			    *f; f++)
+				if (*f == ' ')
+					fputs("%20", stdout);
+				else
+					putchar(*f);
+			printf(" %s\n", tc.second ? "second" : "-");
 		} else if (o.check) {
 			if (fixture_get(tc.fixture ? tc.fixture : "basic") ==
 			    NULL) {

@@ -18,7 +18,8 @@ static const char *const kind_names[] = {
 	[STEP_EXPECT_LIST] = "S> list", [STEP_EXPECT_UIDL] = "S> uidl",
 	[STEP_EXPECT_ANY] = "S> any", [STEP_EXPECT_EOF] = "S!",
 	[STEP_RECONNECT] = "@reconnect", [STEP_REQUIRE] = "@require",
-	[STEP_SLEEP] = "@sleep",
+	[STEP_SLEEP] = "@sleep", [STEP_EXPECT_DATA] = "S> data",
+	[STEP_SWITCH] = "@switch", [STEP_EXPECT_OPT] = "S?",
 };
 
 const char *
@@ -144,6 +145,26 @@ parse_nums(struct step *st, const char *s, int min, int max, char *err,
 
 #define OK_RE	"^\\+OK( |$)"
 #define ERR_RE	"^-ERR( |$)"
+/* RFC 937, Reply Strings: only the first character is fixed. */
+#define OK2_RE	"^\\+"
+#define ERR2_RE	"^-"
+/* RFC 937, Formal Syntax: <greet> = + SP POP2 SP <host> [SP <string>] */
+#define GREET2_RE "^\\+ POP2 [A-Za-z]([-A-Za-z0-9.]*[A-Za-z0-9])?( |$)"
+#define COUNT2_RE "^#[0-9]+( |$)"
+
+static int
+dialect_of(const char *name)
+{
+	if (strcmp(name, "pop2") == 0)
+		return DIALECT_POP2;
+	if (strcmp(name, "pop1") == 0)
+		return DIALECT_POP1;
+	if (strcmp(name, "pop109") == 0)
+		return DIALECT_POP109;
+	if (strcmp(name, "pop3") == 0)
+		return DIALECT_POP3;
+	return -1;
+}
 
 static int
 parse_macro(struct tcase *tc, int lineno, char *line, const char *ref,
@@ -155,7 +176,15 @@ parse_macro(struct tcase *tc, int lineno, char *line, const char *ref,
 	if (*arg != '\0')
 		*arg++ = '\0';
 	if (strcmp(line, "@greeting") == 0 && *arg == '\0') {
-		add_step(tc, STEP_EXPECT_RE, lineno, OK_RE, ref);
+		add_step(tc, STEP_EXPECT_RE, lineno,
+		    tc->dialect == DIALECT_POP2 ? GREET2_RE : OK_RE, ref);
+	} else if ((strcmp(line, "@login") == 0 ||
+	    strcmp(line, "@login2") == 0) && *arg == '\0' &&
+	    tc->dialect == DIALECT_POP2) {
+		/* RFC 937 HELO: "#nnn", the count of the default mailbox. */
+		add_step(tc, STEP_SEND, lineno, line[6] == '2' ?
+		    "HELO ${user2} ${pass2}" : "HELO ${user} ${pass}", ref);
+		add_step(tc, STEP_EXPECT_RE, lineno, COUNT2_RE, ref);
 	} else if ((strcmp(line, "@login") == 0 ||
 	    strcmp(line, "@login2") == 0) && *arg == '\0') {
 		int two = line[6] == '2';
@@ -168,8 +197,18 @@ parse_macro(struct tcase *tc, int lineno, char *line, const char *ref,
 		add_step(tc, STEP_EXPECT_RE, lineno, OK_RE, ref);
 	} else if (strcmp(line, "@quit") == 0 && *arg == '\0') {
 		add_step(tc, STEP_SEND, lineno, "QUIT", ref);
-		add_step(tc, STEP_EXPECT_RE, lineno, OK_RE, ref);
+		add_step(tc, STEP_EXPECT_RE, lineno,
+		    tc->dialect == DIALECT_POP2 ? OK2_RE : OK_RE, ref);
 		add_step(tc, STEP_EXPECT_EOF, lineno, NULL, ref);
+	} else if (strcmp(line, "@as") == 0 && dialect_of(arg) >= 0) {
+		tc->dialect = dialect_of(arg);
+	} else if (strcmp(line, "@switch") == 0 &&
+	    (strcmp(arg, "main") == 0 || strcmp(arg, "second") == 0)) {
+		st = add_step(tc, STEP_SWITCH, lineno, NULL, ref);
+		st->nums[0] = strcmp(arg, "second") == 0;
+		st->nnums = 1;
+		if (st->nums[0])
+			tc->second = 1;
 	} else if (strcmp(line, "@reconnect") == 0 && *arg == '\0') {
 		add_step(tc, STEP_RECONNECT, lineno, NULL, ref);
 	} else if (strcmp(line, "@require") == 0 &&
@@ -183,6 +222,61 @@ parse_macro(struct tcase *tc, int lineno, char *line, const char *ref,
 		    *arg ? " " : "", arg);
 		return -1;
 	}
+	return 0;
+}
+
+/*
+ * "S> data [FIXTURE:]N[,N...]", "S> data [FIXTURE:]all", "S> data any":
+ * exactly the octets announced by the last "=nnn" or "#nnn" reply, raw
+ * (no byte-stuffing, no terminator).
+ */
+static int
+parse_data(struct tcase *tc, int lineno, const char *arg, const char *ref,
+    char *err, size_t errlen)
+{
+	const char *colon = strchr(arg, ':'), *p;
+	struct step *st;
+	char *copy, *q;
+
+	st = add_step(tc, STEP_EXPECT_DATA, lineno, NULL, ref);
+	if (strcmp(arg, "any") == 0) {
+		st->nums[0] = DATA_ANY;
+		st->nnums = 1;
+		return 0;
+	}
+	p = arg;
+	if (colon != NULL) {
+		st->text = xstrndup(arg, (size_t)(colon - arg));
+		if (fixture_get(st->text) == NULL) {
+			seterr(err, errlen, lineno, "unknown fixture '%s'",
+			    st->text);
+			return -1;
+		}
+		p = colon + 1;
+	}
+	if (strcmp(p, "all") == 0) {
+		st->nums[0] = DATA_ALL;
+		st->nnums = 1;
+		return 0;
+	}
+	copy = xstrndup(p, strlen(p));
+	for (q = copy; *q; q++)
+		if (*q == ',')
+			*q = ' ';
+	if (parse_nums(st, copy, 1, STEP_MAX_NUMS - 1, err, errlen) < 0) {
+		free(copy);
+		return -1;
+	}
+	free(copy);
+	memmove(st->nums + 1, st->nums, st->nnums * sizeof(st->nums[0]));
+	st->nums[0] = DATA_MSGS;
+	st->nnums++;
+	for (int i = 1; i < st->nnums; i++)
+		if (st->nums[i] < 1) {
+			seterr(err, errlen, lineno, "message numbers start "
+			    "at 1");
+			return -1;
+		}
 	return 0;
 }
 
@@ -214,6 +308,8 @@ parse_multi(struct tcase *tc, int lineno, const char *arg, const char *ref,
 		add_step(tc, STEP_EXPECT_ANY, lineno, NULL, ref);
 		return 0;
 	}
+	if (n == 4 && strncmp(arg, "data", 4) == 0 && *rest == ' ')
+		return parse_data(tc, lineno, rest + 1, ref, err, errlen);
 	seterr(err, errlen, lineno, "unknown 'S>' form '%s'", arg);
 	return -1;
 }
@@ -224,9 +320,35 @@ parse_header(struct tcase *tc, int lineno, const char *key, const char *val,
 {
 	char **slot = NULL;
 
-	if (strcmp(key, "proto") == 0)
+	if (strcmp(key, "proto") == 0) {
+		if (tc->proto == NULL && dialect_of(val) >= 0)
+			tc->dialect = dialect_of(val);
 		slot = &tc->proto;
-	else if (strcmp(key, "profile") == 0)
+	} else if (strcmp(key, "folder") == 0) {
+		/*
+		 * "folder: NAME FIXTURE": a second mailbox for ${user}.  NAME
+		 * is everything before the last space (it may hold spaces).
+		 */
+		const char *sp = strrchr(val, ' ');
+		size_t old = tc->folders ? strlen(tc->folders) : 0;
+
+		if (sp == NULL || sp == val || fixture_get(sp + 1) == NULL ||
+		    strpbrk(val, ",=/%") != NULL || val[0] == '.' ||
+		    sp[-1] == ' ') {
+			seterr(err, errlen, lineno, "folder: wants 'NAME "
+			    "FIXTURE' (a known fixture; no ',' '=' '/' '%%' "
+			    "or leading '.' in NAME)");
+			return -1;
+		}
+		tc->folders = realloc(tc->folders, old + strlen(val) + 2);
+		if (tc->folders == NULL) {
+			perror("realloc");
+			exit(2);
+		}
+		sprintf(tc->folders + old, "%s%.*s=%s", old ? "," : "",
+		    (int)(sp - val), val, sp + 1);
+		return 0;
+	} else if (strcmp(key, "profile") == 0)
 		slot = &tc->profile;
 	else if (strcmp(key, "fixture") == 0)
 		slot = &tc->fixture;
@@ -338,7 +460,30 @@ parse_line(struct tcase *tc, int lineno, char *line, char *err, size_t errlen)
 		 * free text; "S+ GLOB" / "S- GLOB": the indicator, one space,
 		 * then text matching GLOB.
 		 */
-		if (*arg == '\0') {
+		if (tc->dialect == DIALECT_POP2) {
+			/*
+			 * RFC 937: "+" / "-" and free text; "S+ GLOB" is
+			 * "+ GLOB".  Every "-" closes the connection
+			 * (Server Decision Table, actions 1 and 3b).
+			 */
+			if (*arg == '\0') {
+				add_step(tc, STEP_EXPECT_RE, lineno,
+				    line[1] == '+' ? OK2_RE : ERR2_RE, ref);
+			} else {
+				char *pat = malloc(strlen(arg) + 3);
+
+				if (pat == NULL) {
+					perror("malloc");
+					exit(2);
+				}
+				sprintf(pat, "%c %s", line[1], arg);
+				add_step(tc, STEP_EXPECT, lineno, pat, ref);
+				free(pat);
+			}
+			if (line[1] == '-')
+				add_step(tc, STEP_EXPECT_EOF, lineno, NULL,
+				    ref);
+		} else if (*arg == '\0') {
 			add_step(tc, STEP_EXPECT_RE, lineno, line[1] == '+' ?
 			    OK_RE : ERR_RE, ref);
 		} else {
@@ -357,6 +502,36 @@ parse_line(struct tcase *tc, int lineno, char *line, char *err, size_t errlen)
 	case 'S' << 8 | '~':
 		add_step(tc, STEP_EXPECT_RE, lineno, arg, ref);
 		break;
+	case 'S' << 8 | '?':
+		if (*arg == '\0')
+			goto bad;
+		add_step(tc, STEP_EXPECT_OPT, lineno, arg, ref);
+		break;
+	case 'S' << 8 | '#':
+	case 'S' << 8 | '=':
+	{
+		/*
+		 * "S# N" / "S= N": RFC 937 <count> / <length> (and RFC 918
+		 * "#xxx"): the sign, the number N (a ${...} expression, or
+		 * "*" for any), then nothing or a space and any text.
+		 */
+		char *pat;
+
+		if (*arg == '\0')
+			goto bad;
+		pat = malloc(strlen(arg) + 16);
+		if (pat == NULL) {
+			perror("malloc");
+			exit(2);
+		}
+		if (strcmp(arg, "*") == 0)
+			sprintf(pat, "^%c[0-9]+( |$)", line[1]);
+		else
+			sprintf(pat, "^%c%s( |$)", line[1], arg);
+		add_step(tc, STEP_EXPECT_RE, lineno, pat, ref);
+		free(pat);
+		break;
+	}
 	case 'S' << 8 | '>':
 		return parse_multi(tc, lineno, arg, ref, err, errlen);
 	case 'S' << 8 | '!':
@@ -468,5 +643,6 @@ tcase_free(struct tcase *tc)
 	free(tc->profile);
 	free(tc->fixture);
 	free(tc->level);
+	free(tc->folders);
 	memset(tc, 0, sizeof(*tc));
 }

@@ -490,6 +490,211 @@ START_TEST(test_exec_eof_and_skip)
 }
 END_TEST
 
+
+/* --- POP2 (RFC 937) and POP1 (RFC 918) ---------------------------------- */
+
+START_TEST(test_parse_pop2)
+{
+	struct tcase tc;
+	char err[256];
+	const char *t =
+	    "proto: pop2\n"
+	    "folder: Work hard\n"
+	    "folder: Other basic\n"
+	    "@greeting\n"
+	    "@login\n"
+	    "S+\n"
+	    "S-\n"
+	    "S# ${count}\n"
+	    "S= *\n"
+	    "S> data 2\n"
+	    "S> data hard:1,3\n"
+	    "S> data all\n"
+	    "S> data any\n"
+	    "@as pop3\n"
+	    "S+\n"
+	    "@switch second\n"
+	    "@quit\n";
+
+	ck_assert_msg(parse(t, &tc, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_str_eq(tc.folders, "Work=hard,Other=basic");
+	ck_assert_int_eq(tc.second, 1);
+	ck_assert_uint_eq(tc.nsteps, 17);
+	ck_assert_str_eq(tc.steps[0].text,
+	    "^\\+ POP2 [A-Za-z]([-A-Za-z0-9.]*[A-Za-z0-9])?( |$)");
+	ck_assert_str_eq(tc.steps[1].text, "HELO ${user} ${pass}");
+	ck_assert_str_eq(tc.steps[2].text, "^#[0-9]+( |$)");
+	ck_assert_str_eq(tc.steps[3].text, "^\\+");
+	ck_assert_str_eq(tc.steps[4].text, "^-");
+	ck_assert_int_eq(tc.steps[5].kind, STEP_EXPECT_EOF);
+	ck_assert_str_eq(tc.steps[6].text, "^#${count}( |$)");
+	ck_assert_str_eq(tc.steps[7].text, "^=[0-9]+( |$)");
+	ck_assert_int_eq(tc.steps[8].kind, STEP_EXPECT_DATA);
+	ck_assert_int_eq(tc.steps[8].nums[0], DATA_MSGS);
+	ck_assert_int_eq(tc.steps[8].nums[1], 2);
+	ck_assert_ptr_null(tc.steps[8].text);
+	ck_assert_str_eq(tc.steps[9].text, "hard");
+	ck_assert_int_eq(tc.steps[9].nnums, 3);
+	ck_assert_int_eq(tc.steps[9].nums[2], 3);
+	ck_assert_int_eq(tc.steps[10].nums[0], DATA_ALL);
+	ck_assert_int_eq(tc.steps[11].nums[0], DATA_ANY);
+	ck_assert_str_eq(tc.steps[12].text, "^\\+OK( |$)");
+	ck_assert_int_eq(tc.steps[13].kind, STEP_SWITCH);
+	/* @quit in the POP3 dialect now. */
+	ck_assert_str_eq(tc.steps[15].text, "^\\+OK( |$)");
+	tcase_free(&tc);
+
+	/* POP1 keeps +OK / -ERR and USER / PASS. */
+	ck_assert_msg(parse("proto: pop1\n@greeting\n@login\nS-\nS# *\n", &tc,
+	    err, sizeof(err)) == 0, "%s", err);
+	ck_assert_uint_eq(tc.nsteps, 7);
+	ck_assert_str_eq(tc.steps[0].text, "^\\+OK( |$)");
+	ck_assert_str_eq(tc.steps[1].text, "USER ${user}");
+	ck_assert_str_eq(tc.steps[5].text, "^-ERR( |$)");
+	ck_assert_str_eq(tc.steps[6].text, "^#[0-9]+( |$)");
+	tcase_free(&tc);
+
+	ck_assert_int_lt(parse("proto: pop2\nfolder: X nosuch\nS+\n", &tc,
+	    err, sizeof(err)), 0);
+	ck_assert_int_lt(parse("proto: pop2\nfolder: .X basic\nS+\n", &tc,
+	    err, sizeof(err)), 0);
+	ck_assert_int_eq(parse("proto: pop2\nfolder: My Work basic\nS+\n",
+	    &tc, err, sizeof(err)), 0);
+	ck_assert_str_eq(tc.folders, "My Work=basic");
+	tcase_free(&tc);
+	ck_assert_int_lt(parse("proto: pop2\nS> data 0\n", &tc, err,
+	    sizeof(err)), 0);
+	ck_assert_int_lt(parse("proto: pop2\nS> data nosuch:1\n", &tc, err,
+	    sizeof(err)), 0);
+	ck_assert_int_lt(parse("proto: pop2\n@switch third\n", &tc, err,
+	    sizeof(err)), 0);
+	ck_assert_int_lt(parse("proto: pop2\nS#\n", &tc, err,
+	    sizeof(err)), 0);
+}
+END_TEST
+
+/* A POP2 server: greeting, #3 for HELO, =size for READ 2, then RETR. */
+static char *
+pop2_server(const unsigned char *data, size_t len, size_t announced)
+{
+	static char buf[4096];
+	int n;
+
+	n = snprintf(buf, sizeof(buf), "+ POP2 h.example ready\r\n#3 msgs\r\n"
+	    "=%zu chars\r\n", announced);
+	memcpy(buf + n, data, len);
+	buf[n + len] = '\0';
+	strcat(buf, "=0 no more\r\n+ bye\r\n");
+	return buf;
+}
+
+static const char *pop2_case =
+    "proto: pop2\n@greeting\n@login\nC: READ 2\nS= ${size:2}\nC: RETR\n"
+    "S> data 2\nC: ACKS\nS= 0\n@quit\n";
+
+START_TEST(test_exec_pop2_data)
+{
+	const struct fmsg *m = &fixture_get("basic")->msgs[1];
+	unsigned char copy[2048];
+	struct result res;
+
+	ck_assert_int_eq(run_script(pop2_case, pop2_server(m->wire,
+	    m->wirelen, m->wirelen), 1, &res), RESULT_OK);
+	/* One octet wrong. */
+	memcpy(copy, m->wire, m->wirelen);
+	copy[m->wirelen / 2] ^= 1;
+	ck_assert_int_eq(run_script(pop2_case, pop2_server(copy, m->wirelen,
+	    m->wirelen), 1, &res), RESULT_FAIL);
+	ck_assert_msg(strstr(res.msg, "message data differs at octet") !=
+	    NULL, "%s", res.msg);
+	/* A POP3-style server: dot-stuffed and terminated (8 octets more),
+	 * the data are then followed by ".\r\n" where "=0" belongs. */
+	memcpy(copy, m->wire, m->wirelen);
+	memcpy(copy + m->wirelen, ".\r\n", 3);
+	ck_assert_int_eq(run_script(pop2_case, pop2_server(copy, m->wirelen
+	    + 3, m->wirelen), 1, &res), RESULT_FAIL);
+	ck_assert_msg(strstr(res.msg, "step 9 expected '^=0( |$)' got '.'")
+	    != NULL, "%s", res.msg);
+	/* A length that is not the wire size (LF counted as one). */
+	ck_assert_int_eq(run_script(pop2_case, pop2_server(m->wire,
+	    m->wirelen, m->wirelen - 3), 1, &res), RESULT_FAIL);
+	ck_assert_msg(strstr(res.msg, "step 5 expected '^=") != NULL,
+	    "%s", res.msg);
+	/* Data cut short, then closed. */
+	ck_assert_int_eq(run_script("proto: pop2\nS+\nS= *\nS> data any\n",
+	    "+\r\n=10\r\n12345", 1, &res), RESULT_FAIL);
+	ck_assert_msg(strstr(res.msg, "connection closed by server after 5")
+	    != NULL, "%s", res.msg);
+	/* No length announced. */
+	ck_assert_int_eq(run_script("proto: pop2\nS+\nS> data any\n",
+	    "+\r\n", 1, &res), RESULT_FAIL);
+	ck_assert_msg(strstr(res.msg, "no '=nnn' or '#nnn'") != NULL, "%s",
+	    res.msg);
+	/* POP1: "#xxx" then the whole mailbox. */
+	{
+		const struct fixture *fx = fixture_get("basic");
+		char buf[4096];
+		size_t tot = 0, n;
+
+		for (size_t i = 0; i < fx->nmsgs; i++)
+			tot += fx->msgs[i].wirelen;
+		n = (size_t)snprintf(buf, sizeof(buf), "+OK\r\n#%zu\r\n", tot);
+		for (size_t i = 0; i < fx->nmsgs; i++) {
+			memcpy(buf + n, fx->msgs[i].wire, fx->msgs[i].wirelen);
+			n += fx->msgs[i].wirelen;
+		}
+		buf[n] = '\0';
+		ck_assert_int_eq(run_script("proto: pop1\nS+\nS# ${total}\n"
+		    "S> data all\n", buf, 1, &res), RESULT_OK);
+		/* RCEV: an optional "+OK" before the data, either way. */
+		ck_assert_int_eq(run_script("proto: pop1\nS+\nS# ${total}\n"
+		    "S? +OK\nS> data all\n", buf, 1, &res), RESULT_OK);
+	}
+	{
+		const struct fmsg *h5 = &fixture_get("hard")->msgs[4];
+		char buf[4096];
+		int n;
+
+		n = snprintf(buf, sizeof(buf), "+OK\r\n#%zu\r\n+OK here\r\n",
+		    h5->wirelen);
+		memcpy(buf + n, h5->wire, h5->wirelen);
+		buf[n + h5->wirelen] = '\0';
+		ck_assert_int_eq(run_script("proto: pop1\nS+\n"
+		    "S# ${size:hard:5}\nS? +OK\nS> data hard:5\n", buf, 1,
+		    &res), RESULT_OK);
+		/* After "#0" silence means no status line (no 10 s wait). */
+		ck_assert_int_eq(run_script("proto: pop1\nS+\nS# 0\nS? +OK\n"
+		    "S> data any\nC: RCVD\n", "+OK\r\n#0\r\n", 0, &res),
+		    RESULT_OK);
+		/* Without the S? step, "+OK here" is taken as data. */
+		ck_assert_int_eq(run_script("proto: pop1\nS+\n"
+		    "S# ${size:hard:5}\nS> data hard:5\n", buf, 1, &res),
+		    RESULT_FAIL);
+		ck_assert_msg(strstr(res.msg, "differs at octet 0") != NULL,
+		    "%s", res.msg);
+	}
+}
+END_TEST
+
+START_TEST(test_exec_pop2_error_closes)
+{
+	struct result res;
+
+	/* RFC 937 action 1: "- error" and close.  A server that stays open
+	 * after '-' fails. */
+	ck_assert_int_eq(run_script("proto: pop2\nS+\nC: RETR\nS-\n",
+	    "+ POP2 h\r\n- no message\r\n", 0, &res), RESULT_FAIL);
+	ck_assert_msg(strstr(res.msg, "still open") != NULL, "%s", res.msg);
+	ck_assert_int_eq(run_script("proto: pop2\nS+\nC: RETR\nS-\n",
+	    "+ POP2 h\r\n- no message\r\n", 1, &res), RESULT_OK);
+	/* "+OK" is a '+' reply; a "-ERR" is not a '#' count. */
+	ck_assert_int_eq(run_script("proto: pop2\n@greeting\n@login\n",
+	    "+ POP2 h.example\r\n-ERR no\r\n", 1, &res), RESULT_FAIL);
+	ck_assert_int_eq(run_script("proto: pop2\n@greeting\n",
+	    "+OK POP3 ready\r\n", 1, &res), RESULT_FAIL);
+}
+END_TEST
+
 static Suite *
 conform_suite(void)
 {
@@ -526,6 +731,9 @@ conform_suite(void)
 	tcase_add_test(tc, test_exec_retr);
 	tcase_add_test(tc, test_exec_listings);
 	tcase_add_test(tc, test_exec_eof_and_skip);
+	tcase_add_test(tc, test_parse_pop2);
+	tcase_add_test(tc, test_exec_pop2_data);
+	tcase_add_test(tc, test_exec_pop2_error_closes);
 	suite_add_tcase(s, tc);
 	return s;
 }
