@@ -5,10 +5,10 @@
  * transfer checked octet for octet against its "#xxx".
  *
  * The mail is real: every dialogue gets a fresh Maildir and a fresh mbox
- * in a mkdtemp() directory (pop3_testenv.c, shared with the POP3 tests)
+ * in a mkdtemp() directory (testenv.c, shared with the other modules' tests)
  * and runs once on each; logins are checked by the real auth layer
  * against a real users file.  Only the libuv core is replaced, by the
- * synchronous pop1_testcore.c.  Error replies come from real conditions:
+ * synchronous testcore.c.  Error replies come from real conditions:
  * a second open of the folder for a locked mailbox, a rewritten mbox for
  * a failed deletion, removed files for a read that fails.
  */
@@ -21,8 +21,8 @@
 
 #include "pop1.h"
 #include "pop1_int.h"
-#include "pop1_testcore.h"
-#include "pop3_testenv.h"
+#include "testcore.h"
+#include "testenv.h"
 
 /* The test messages as stored and as POP1 sends them: untouched, no
  * byte-stuffing, nothing between them. */
@@ -503,7 +503,7 @@ START_TEST(test_dialogue)
 	if (d->cond == COND_FOLDER)
 		deliver_folder(&env, "work", MSG3);
 
-	s = testcore_new(&env.loc, env.db);
+	s = testcore_new(&env.loc, env.db, &pop1_ops);
 	ck_assert_int_eq(pop1_ops.start(s), 0);
 	/* RFC 918 The Normal Scenario: the greeting is "+OK". */
 	ck_assert(strncmp(testcore_output(s), "+OK ", 4) == 0);
@@ -574,7 +574,7 @@ START_TEST(test_count_is_exact)
 	 * "CRLF counts as two characters"). */
 	testenv_deliver_std(&env, TESTENV_USER, 3);
 	testenv_deliver(&env, TESTENV_USER, "Subject: lf\n\nbare\nlf", 20);
-	s = testcore_new(&env.loc, env.db);
+	s = testcore_new(&env.loc, env.db, &pop1_ops);
 	ck_assert_int_eq(pop1_ops.start(s), 0);
 	testcore_line(s, "USER mrose");
 	testcore_line(s, "PASS tanstaaf");
@@ -616,7 +616,7 @@ START_TEST(test_takeover)
 
 	testenv_init(&env, STORE_MAILDIR);
 	testenv_deliver_std(&env, TESTENV_USER, 1);
-	s = testcore_new(&env.loc, env.db);
+	s = testcore_new(&env.loc, env.db, &pop1_ops);
 	/* No second greeting: the listener sent one. */
 	ck_assert_int_eq(pop1_ops.takeover(s), 0);
 	ck_assert_str_eq(testcore_output(s), "");
@@ -647,7 +647,7 @@ START_TEST(test_bad_command_limit)
 
 	testenv_init(&env, STORE_MAILDIR);
 	testenv_deliver_std(&env, TESTENV_USER, 1);
-	s = testcore_new(&env.loc, env.db);
+	s = testcore_new(&env.loc, env.db, &pop1_ops);
 	ck_assert_int_eq(pop1_ops.start(s), 0);
 	for (i = 1; i < POP1_MAX_BAD_COMMANDS; i++) {
 		testcore_clear(s);
@@ -678,7 +678,7 @@ START_TEST(test_shutdown_refuse)
 	struct session *s;
 
 	testenv_init(&env, STORE_MAILDIR);
-	s = testcore_new(&env.loc, env.db);
+	s = testcore_new(&env.loc, env.db, &pop1_ops);
 	pop1_ops.refuse(s, "Too many connections.");
 	ck_assert_str_eq(testcore_output(s), "-ERR Too many connections.\r\n");
 	testcore_clear(s);

@@ -4,11 +4,10 @@
  * module, each a table of {client line, exact server output} steps.
  *
  * The mail is real: every dialogue gets a fresh Maildir and a fresh mbox
- * in a mkdtemp() directory (pop3_testenv.c, which is protocol-neutral)
- * and runs once on each; logins are checked by the real auth layer
- * against a real users file.  Only the libuv core is replaced, by the
- * synchronous pop2_testcore.c.  IN-USE comes from a real second open of
- * the folder.
+ * in a mkdtemp() directory (testenv.c) and runs once on each; logins
+ * are checked by the real auth layer against a real users file.  Only
+ * the libuv core is replaced, by the synchronous testcore.c.  IN-USE
+ * comes from a real second open of the folder.
  */
 #include <check.h>
 #include <limits.h>
@@ -19,8 +18,8 @@
 
 #include "pop2.h"
 #include "pop2_int.h"
-#include "pop2_testcore.h"
-#include "pop3_testenv.h"
+#include "testcore.h"
+#include "testenv.h"
 
 /* --- the table -------------------------------------------------------- */
 
@@ -464,7 +463,7 @@ START_TEST(test_dialogue)
 		ck_assert_int_eq(store_open(&env.loc, &u, "work", &held,
 		    NULL, 0), 0);
 
-	s = testcore_new(&env.loc, env.db);
+	s = testcore_new(&env.loc, env.db, &pop2_ops);
 	ck_assert_int_eq(testcore_start(s), 0);
 	ck_assert_str_eq(testcore_output(s),
 	    "+ POP2 dbc.mtview.ca.us polypop server ready\r\n");
@@ -516,7 +515,7 @@ START_TEST(test_send_options)
 
 	testenv_init(&env, STORE_MAILDIR);
 	testenv_deliver_std(&env, TESTENV_USER, 1);
-	s = testcore_new(&env.loc, env.db);
+	s = testcore_new(&env.loc, env.db, &pop2_ops);
 	ck_assert_int_eq(testcore_start(s), 0);
 	testcore_line(s, HELO);
 	testcore_line(s, "READ");
@@ -552,7 +551,7 @@ START_TEST(test_helo_quoting)
 
 	testenv_init(&env, STORE_MAILDIR);
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
-		s = testcore_new(&env.loc, env.db);
+		s = testcore_new(&env.loc, env.db, &pop2_ops);
 		ck_assert_int_eq(testcore_start(s), 0);
 		testcore_clear(s);
 		testcore_line(s, t[i].line);
@@ -574,7 +573,7 @@ START_TEST(test_takeover)
 
 	testenv_init(&env, STORE_MBOX);
 	testenv_deliver_std(&env, TESTENV_USER, 2);
-	s = testcore_new(&env.loc, env.db);
+	s = testcore_new(&env.loc, env.db, &pop2_ops);
 	ck_assert_int_eq(session_handoff(s, &pop2_ops, HELO, strlen(HELO)),
 	    0);
 	testcore_run(s);
@@ -597,7 +596,7 @@ START_TEST(test_core_events)
 
 	testenv_init(&env, STORE_MAILDIR);
 	testenv_deliver_std(&env, TESTENV_USER, 1);
-	s = testcore_new(&env.loc, env.db);
+	s = testcore_new(&env.loc, env.db, &pop2_ops);
 	pop2_ops.refuse(s, "too many connections");
 	ck_assert_str_eq(testcore_output(s), "- too many connections\r\n");
 	testcore_clear(s);

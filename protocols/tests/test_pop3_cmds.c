@@ -4,9 +4,9 @@
  * dispatcher, each a table of {client line, exact server output} steps.
  *
  * The mail is real: every dialogue gets a fresh Maildir and a fresh mbox
- * in a mkdtemp() directory (pop3_testenv.c) and runs once on each; logins
+ * in a mkdtemp() directory (testenv.c) and runs once on each; logins
  * are checked by the real auth layer against a real users file.  Only the
- * libuv core is replaced, by the synchronous pop3_testcore.c.  Error
+ * libuv core is replaced, by the synchronous testcore.c.  Error
  * replies come from real conditions: a second open of the folder for
  * IN-USE, a symlink loop for SYS/PERM, a rewritten mbox for a failed
  * commit.
@@ -23,8 +23,8 @@
 
 #include "pop3.h"
 #include "pop3_int.h"
-#include "pop3_testcore.h"
-#include "pop3_testenv.h"
+#include "testcore.h"
+#include "testenv.h"
 
 /* --- the table -------------------------------------------------------- */
 
@@ -415,6 +415,16 @@ expand(const char *want, char uids[][71], size_t nuids, char *out,
 	out[o] = '\0';
 }
 
+/* A POP3 session: POP3 has only INBOX, so a folder open aborts. */
+static struct session *
+pop3_session(const struct testenv *e)
+{
+	struct session *s = testcore_new(&e->loc, e->db, &pop3_ops);
+
+	s->inbox_only = 1;
+	return s;
+}
+
 /* Another program rewrites the mbox: same octets, a new file renamed
  * over the old one, so the snapshot's file identity is gone. */
 static void
@@ -483,7 +493,7 @@ START_TEST(test_dialogue)
 	if (d->cond == COND_LOOP)
 		loop_maildrop(&env);
 
-	s = testcore_new(&env.loc, env.db);
+	s = pop3_session(&env);
 	ck_assert_int_eq(pop3_ops.start(s), 0);
 	testcore_clear(s);
 	for (i = 0; i < MAXSTEPS && d->step[i].c != NULL; i++) {
@@ -552,7 +562,7 @@ START_TEST(test_send_options)
 
 	testenv_init(&env, STORE_MAILDIR);
 	testenv_deliver_std(&env, TESTENV_USER, 2);
-	s = testcore_new(&env.loc, env.db);
+	s = pop3_session(&env);
 	ck_assert_int_eq(pop3_ops.start(s), 0);
 	testcore_line(s, "USER mrose");
 	testcore_line(s, "PASS tanstaaf");
@@ -578,7 +588,7 @@ START_TEST(test_bad_command_limit)
 
 	testenv_init(&env, STORE_MAILDIR);
 	testenv_deliver_std(&env, TESTENV_USER, 1);
-	s = testcore_new(&env.loc, env.db);
+	s = pop3_session(&env);
 	ck_assert_int_eq(pop3_ops.start(s), 0);
 	for (i = 1; i < POP3_MAX_BAD_COMMANDS; i++) {
 		testcore_clear(s);
@@ -610,7 +620,7 @@ START_TEST(test_bad_command_handler_errors)
 
 	testenv_init(&env, STORE_MAILDIR);
 	testenv_deliver_std(&env, TESTENV_USER, 1);
-	s = testcore_new(&env.loc, env.db);
+	s = pop3_session(&env);
 	ck_assert_int_eq(pop3_ops.start(s), 0);
 	testcore_line(s, "USER mrose");
 	testcore_line(s, "PASS tanstaaf");

@@ -5,8 +5,8 @@
  * maildrop.
  *
  * Mailboxes are real Maildirs in a mkdtemp() directory and logins go
- * through the real auth layer (pop3_testenv.c); the core is the
- * synchronous stand-in of pop3_testcore.c.  "Committed nothing" is checked
+ * through the real auth layer (testenv.c); the core is the
+ * synchronous stand-in of testcore.c.  "Committed nothing" is checked
  * by opening the maildrop again afterwards: the lock must be free and
  * every message still there.
  */
@@ -23,8 +23,8 @@
 
 #include "pop3.h"
 #include "pop3_int.h"
-#include "pop3_testcore.h"
-#include "pop3_testenv.h"
+#include "testcore.h"
+#include "testenv.h"
 
 /* One fresh directory per test (a checked fixture: it runs in the test's
  * own process). */
@@ -42,10 +42,20 @@ teardown(void)
 	testenv_fini(&env);
 }
 
+/* A POP3 session: POP3 has only INBOX, so a folder open aborts. */
+static struct session *
+pop3_session(const struct testenv *e)
+{
+	struct session *s = testcore_new(&e->loc, e->db, &pop3_ops);
+
+	s->inbox_only = 1;
+	return s;
+}
+
 static struct session *
 new_session(void)
 {
-	return testcore_new(&env.loc, env.db);
+	return pop3_session(&env);
 }
 
 /* A session logged in to a maildrop of NMSGS test messages. */
@@ -336,7 +346,7 @@ check_listing(const char *cmd, const char *first, int uidl)
 	char want[128], name[64];
 	size_t i, len;
 
-	s = testcore_new(&bigenv.loc, bigenv.db);
+	s = pop3_session(&bigenv);
 	ck_assert_int_eq(pop3_ops.start(s), 0);
 	testcore_line(s, "USER mrose");
 	testcore_line(s, "PASS tanstaaf");

@@ -1,5 +1,5 @@
 /*
- * pop3_testenv.c - the temporary directory of pop3_testenv.h.
+ * testenv.c - the temporary directory of testenv.h.
  */
 #include <sys/stat.h>
 
@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "auth.h"
-#include "pop3_testenv.h"
+#include "testenv.h"
 
 static void
 testenv_warn(const char *file, unsigned lineno, const char *why, void *arg)
@@ -48,7 +48,7 @@ testenv_init(struct testenv *e, enum store_kind kind)
 	char spec[256], path[PATH_MAX], err[256];
 
 	memset(e, 0, sizeof(*e));
-	snprintf(e->dir, sizeof(e->dir), "/tmp/test_pop3.XXXXXX");
+	snprintf(e->dir, sizeof(e->dir), "/tmp/test_proto.XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(e->dir));
 	e->kind = kind;
 	snprintf(path, sizeof(path), "%s/mail", e->dir);

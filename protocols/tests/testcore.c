@@ -1,7 +1,7 @@
 /*
- * pop3_testcore.c - the synchronous stand-in for server/ described in
- * pop3_testcore.h.  Each request does what server/session_async.c does
- * on the threadpool, with the same real store and auth calls and the same
+ * testcore.c - the synchronous stand-in for server/ described in
+ * testcore.h.  Each request does what server/session_async.c does on the
+ * threadpool, with the same real store and auth calls and the same
  * mapping of their results, only at once instead of on a worker.
  */
 #include <stdarg.h>
@@ -11,21 +11,21 @@
 
 #include "auth.h"
 #include "msgfilter.h"
-#include "pop3.h"
-#include "pop3_testcore.h"
+#include "testcore.h"
 
 /* Octets read from the store per step.  Small and odd, so the filter is
  * fed lines in pieces as the core's 64 KiB chunks would split a large
  * message. */
 #define TESTCORE_CHUNK	13
 
-/* RFC 1939 §7's example greeting timestamp, so its example digest works. */
+/* RFC 1939 §7's example greeting timestamp, so its example digest works
+ * (only POP3 has APOP). */
 #define TESTCORE_APOP_TS	"<1896.697170952@dbc.mtview.ca.us>"
 
 static void
 testcore_fail(const char *what)
 {
-	fprintf(stderr, "pop3_testcore: %s\n", what);
+	fprintf(stderr, "testcore: %s\n", what);
 	abort();
 }
 
@@ -68,7 +68,8 @@ testcore_begin(struct session *s, enum testcore_req r)
 }
 
 struct session *
-testcore_new(const struct store_location *loc, const struct auth_db *db)
+testcore_new(const struct store_location *loc, const struct auth_db *db,
+    const struct proto_ops *ops)
 {
 	struct session *s = calloc(1, sizeof(*s));
 
@@ -76,7 +77,14 @@ testcore_new(const struct store_location *loc, const struct auth_db *db)
 		testcore_fail("out of memory");
 	s->loc = loc;
 	s->db = db;
+	s->ops = ops;
 	return s;
+}
+
+int
+testcore_start(struct session *s)
+{
+	return s->ops->start(s);
 }
 
 void
@@ -85,10 +93,21 @@ testcore_free(struct session *s)
 	if (s->req != TESTCORE_NONE)
 		testcore_fail("freed with a request pending");
 	free(s->preamble);
+	free(s->folder);
 	free(s->user);
 	free(s->home);
 	free(s->out);
 	free(s);
+}
+
+void
+testcore_drop(struct session *s)
+{
+	/* A pending request dies with the connection: its callback is not
+	 * called (session.h); a store it opened is the core's to close. */
+	s->req = TESTCORE_NONE;
+	s->ops->close(s);
+	testcore_free(s);
 }
 
 /* --- the requests, as session_async.c runs them ------------------------ */
@@ -137,10 +156,14 @@ testcore_open(struct session *s)
 	char msg[256] = "";
 	int err;
 
+	snprintf(s->last_folder, sizeof(s->last_folder), "%s",
+	    s->folder != NULL ? s->folder : "");
 	if (s->user == NULL)
 		err = STORE_EINVAL;
 	else
-		err = store_open(s->loc, &u, NULL, &st, msg, sizeof(msg));
+		err = store_open(s->loc, &u, s->folder, &st, msg, sizeof(msg));
+	free(s->folder);
+	s->folder = NULL;
 	s->last_open = err;
 	if (err != 0) {
 		s->open_cb(s, err, NULL, msg[0] ? msg : store_strerror(err));
@@ -260,20 +283,35 @@ testcore_run(struct session *s)
 }
 
 void
-testcore_line(struct session *s, const char *line)
+testcore_line_len(struct session *s, const char *line, size_t len)
 {
 	if (s->closed)
 		testcore_fail("line after session_close()");
 	if (s->req != TESTCORE_NONE)
 		testcore_fail("line while a request is pending");
-	pop3_ops.line(s, line, strlen(line));
+	/* proto.h: never longer than max_line - 1 octets, never an LF. */
+	if (len >= s->ops->max_line || memchr(line, '\n', len) != NULL)
+		testcore_fail("line the core would not deliver");
+	s->ops->line(s, line, len);
 	testcore_run(s);
+}
+
+void
+testcore_line(struct session *s, const char *line)
+{
+	testcore_line_len(s, line, strlen(line));
 }
 
 const char *
 testcore_output(const struct session *s)
 {
 	return s->out != NULL ? s->out : "";
+}
+
+size_t
+testcore_output_len(const struct session *s)
+{
+	return s->outlen;
 }
 
 void
@@ -379,7 +417,8 @@ session_reply(struct session *s, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0 || (size_t)n >= sizeof(line) - 2)
 		testcore_fail("reply too long");
-	/* RFC 1939 §3: a response line is at most 512 octets with CRLF. */
+	/* RFC 1939 §3 and RFC 937 Sizes: a reply line is at most 512
+	 * octets with CRLF (POP1's replies are held to the same). */
 	if (n > 510)
 		testcore_fail("reply over 512 octets");
 	memcpy(line + n, "\r\n", 2);
@@ -436,9 +475,12 @@ void
 session_store_open(struct session *s, const char *folder,
     session_store_cb *cb)
 {
-	if (folder != NULL)
-		testcore_fail("POP3 opens INBOX only");
+	if (folder != NULL && s->inbox_only)
+		testcore_fail("this module opens INBOX only");
 	testcore_begin(s, TESTCORE_OPEN);
+	/* The core copies the folder name; so do we. */
+	free(s->folder);
+	s->folder = folder != NULL ? testcore_strdup(folder) : NULL;
 	s->open_cb = cb;
 }
 
@@ -456,6 +498,7 @@ session_send_message(struct session *s, struct store *st, size_t i,
     const struct session_msg_opts *opts, session_done_cb *cb)
 {
 	testcore_begin(s, TESTCORE_SEND);
+	s->sends++;
 	s->req_store = st;
 	s->send_index = i;
 	s->opts = *opts;
@@ -466,4 +509,21 @@ session_send_message(struct session *s, struct store *st, size_t i,
 		s->preamble = testcore_strdup(opts->preamble);
 	s->opts.preamble = s->preamble;
 	s->done_cb = cb;
+}
+
+int
+session_handoff(struct session *s, const struct proto_ops *to,
+    const char *line, size_t len)
+{
+	/* As server/conn.c: the old module has freed its state. */
+	if (to->takeover == NULL)
+		return -1;
+	s->ops = to;
+	s->data = NULL;
+	if (to->takeover(s) < 0) {
+		session_close(s);
+		return 0;
+	}
+	to->line(s, line, len);
+	return 0;
 }

@@ -1,10 +1,10 @@
 /*
- * pop3_testenv.h - the real world the POP3 module tests run in: a
+ * testenv.h - the real world the protocol modules' tests run in: a
  * mkdtemp() directory holding a users file (loaded with auth_db_load())
  * and the users' mail, Maildir or mbox, filled by store_deliver().
  */
-#ifndef POLYPOP_POP3_TESTENV_H
-#define POLYPOP_POP3_TESTENV_H
+#ifndef POLYPOP_TESTENV_H
+#define POLYPOP_TESTENV_H
 
 #include <limits.h>
 #include <stddef.h>
@@ -16,7 +16,7 @@ struct auth_db;
 /*
  * The users file.  mrose's secret is RFC 1939 §7's "tanstaaf" in {PLAIN},
  * so the RFC's APOP example digest is right for the stand-in core's
- * greeting timestamp; "hashed" has a crypt secret, which rules out APOP.
+ * (testcore.c) greeting timestamp; "hashed" has a crypt secret, which rules out APOP.
  */
 #define TESTENV_USER		"mrose"
 #define TESTENV_PASS		"tanstaaf"
@@ -88,4 +88,4 @@ int testenv_open(struct testenv *e, const char *user, struct store **out);
 void testenv_inbox_path(const struct testenv *e, const char *user,
     char *buf, size_t len);
 
-#endif /* POLYPOP_POP3_TESTENV_H */
+#endif /* POLYPOP_TESTENV_H */

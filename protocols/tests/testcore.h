@@ -1,32 +1,37 @@
 /*
- * pop2_testcore.h - a synchronous stand-in for server/ so a protocol
- * module's state machine can be driven line by line; the store is real.
- * A copy of pop3_testcore.h made protocol-neutral for POP2: the module is
- * a parameter (testcore_new_ops), folders other than INBOX can be opened
- * (POP2 FOLD) and session_handoff() works.  It defines the same session.h
- * functions, so a test links this file or pop3_testcore.c, never both.
+ * testcore.h - a synchronous stand-in for server/ so a module's state
+ * machine can be driven line by line; the store and auth layer are real.
+ *
+ * It is protocol-neutral: the module's struct proto_ops is a parameter of
+ * testcore_new(), and session_handoff() switches it as server/conn.c does
+ * (the shared port-109 listener hands a session to POP1 or POP2).
  *
  * It implements the session.h functions the module calls, and nothing of
  * store.h or auth.h: mailboxes are real Maildirs and mbox files opened
- * with store_open(), and logins are checked by the real auth layer
- * against a real users file.  What it replaces is only the libuv loop:
- * output goes to a buffer; asynchronous requests (login, store open and
- * commit, message streaming, drain waits) are queued and completed by
- * testcore_run(), the way the loop would complete them later, by calling
- * auth_check_*(), store_open(), store_commit() and store_reader_*()
- * directly.  No line is handed to the module while one is pending
- * (proto.h's rule).  Message bodies go through server/msgfilter.c, the
- * same filter the core uses, so RETR and TOP output real octets.
+ * with store_open(), INBOX or a named folder (POP2 FOLD, POP1 RETR/RDEL
+ * mailbox), and logins are checked by the real auth layer against a real
+ * users file.  What it replaces is only the libuv loop: output goes to a
+ * buffer; asynchronous requests (login, store open and commit, message
+ * streaming, drain waits) are queued and completed by testcore_run(), the
+ * way the loop would complete them later, by calling auth_check_*(),
+ * store_open(), store_commit() and store_reader_*() directly.  No line is
+ * handed to the module while one is pending (proto.h's rule).  Message
+ * bodies go through server/msgfilter.c, the same filter the core uses, so
+ * RETR and TOP output real octets.
  *
  * Back-pressure is simulated: with full_after set, the output counts as
  * full after that many replies since the last drain.
+ *
+ * It defines the session.h functions, so a test program links it instead
+ * of server_lib, never with it.
  */
-#ifndef POLYPOP_POP2_TESTCORE_H
-#define POLYPOP_POP2_TESTCORE_H
+#ifndef POLYPOP_TESTCORE_H
+#define POLYPOP_TESTCORE_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proto.h"
 #include "session.h"
 #include "store.h"
 
@@ -51,6 +56,9 @@ struct session {
 	int destroyed;			/* the core dropped us */
 	char state[32];			/* last session_trace_state() */
 
+	/* The module that gets the lines; session_handoff() changes it. */
+	const struct proto_ops *ops;
+
 	/* Where mail lives and who may log in: both real. */
 	const struct store_location *loc;
 	const struct auth_db *db;
@@ -63,11 +71,6 @@ struct session {
 	size_t since_drain;
 	size_t drains;
 
-	/* The module that gets the lines (pop2_ops unless told). */
-	const struct proto_ops *ops;
-	/* The folder of the pending or last open (NULL: INBOX). */
-	char *folder;
-
 	/* The one pending request. */
 	enum testcore_req req;
 	session_login_cb *login_cb;
@@ -78,6 +81,8 @@ struct session {
 	size_t send_index;
 	struct session_msg_opts opts;
 	char *preamble;			/* the core's own copy */
+	char *folder;			/* of the pending open, NULL = INBOX */
+	char last_folder[256];		/* last open's folder, "" = INBOX */
 
 	/* What the module passed to session_login_*(); the secret is kept
 	 * only so tests can check the module handed over the right one. */
@@ -90,30 +95,39 @@ struct session {
 	 * the next login report it, as the core would. */
 	int auth_fault;
 
+	/* Set by a test of a module that has only INBOX (POP3): a
+	 * session_store_open() of a named folder then aborts the test. */
+	int inbox_only;
+
 	/* What really happened, for assertions. */
 	unsigned opens;			/* stores handed to the module */
 	unsigned commits;		/* store_commit() calls */
+	unsigned sends;			/* session_send_message() calls */
 	int last_commit;		/* its result */
 	int last_open;			/* last store_open() result */
 };
 
-/* A session whose logins are checked against DB and whose mailboxes are
- * at LOC (both must outlive it). */
+/* A session of module OPS whose logins are checked against DB and whose
+ * mailboxes are at LOC (all must outlive it).  Nothing is called yet:
+ * the test calls testcore_start(), OPS->takeover() or OPS->refuse(). */
 struct session *testcore_new(const struct store_location *loc,
-    const struct auth_db *db);
-/* The same, driving module OPS; testcore_start() calls its start(). */
-struct session *testcore_new_ops(const struct store_location *loc,
     const struct auth_db *db, const struct proto_ops *ops);
+/* The module's start(), as the core calls it on accept. */
 int testcore_start(struct session *s);
-/* The core dropping the connection: the module's close(), then free. */
-void testcore_drop(struct session *s);
+/* Free S without calling the module (after the test called close()). */
 void testcore_free(struct session *s);
+/* The core dropping the connection: a pending request dies with it (its
+ * callback is not called, session.h), the module's close(), then free. */
+void testcore_drop(struct session *s);
 /* Complete pending requests (and drain waits) until none is left. */
 void testcore_run(struct session *s);
 /* Hand one line to the module, as conn_process() would, then run. */
 void testcore_line(struct session *s, const char *line);
-/* The output so far (NUL-terminated, owned by S). */
+/* The same with an explicit length (lines with NUL octets). */
+void testcore_line_len(struct session *s, const char *line, size_t len);
+/* The output so far (NUL-terminated, owned by S) and its length. */
 const char *testcore_output(const struct session *s);
+size_t testcore_output_len(const struct session *s);
 void testcore_clear(struct session *s);
 
-#endif /* POLYPOP_POP2_TESTCORE_H */
+#endif /* POLYPOP_TESTCORE_H */
