@@ -16,43 +16,15 @@
 #include <strings.h>
 
 #include "pop1_int.h"
+#include "proto_text.h"
 #include "session.h"
 #include "store.h"
 
-/* How much of an unknown keyword an error reply quotes. */
-#define POP1_QUOTE_MAX		40
-
 /* --- helpers ---------------------------------------------------------- */
-
-static const char *
-pop1_plural(size_t n)
-{
-	return n == 1 ? "" : "s";
-}
-
-/* Copy at most POP1_QUOTE_MAX octets of hostile text into BUF, replacing
- * anything but printable ASCII so an error reply stays one clean line. */
-static const char *
-pop1_sanitise(const char *p, size_t len, char *buf, size_t size)
-{
-	size_t i;
-
-	if (len > POP1_QUOTE_MAX)
-		len = POP1_QUOTE_MAX;
-	if (len > size - 1)
-		len = size - 1;
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)p[i];
-
-		buf[i] = (c > 0x20 && c < 0x7f) ? (char)c : '?';
-	}
-	buf[i] = '\0';
-	return buf;
-}
 
 /* Copy an argument into a NUL-terminated buffer of SIZE octets. */
 static int
-pop1_arg_copy(const struct pop1_arg *a, char *buf, size_t size)
+pop1_arg_copy(const struct proto_arg *a, char *buf, size_t size)
 {
 	if (a->len >= size)
 		return -1;
@@ -330,7 +302,7 @@ pop1_committed(struct session *s, int err, const char *msg)
 	if (err == 0) {
 		session_log(s, "event=rdel deleted=%zu", n);
 		session_reply(s, "+OK %zu message%s deleted.", n,
-		    pop1_plural(n));
+		    proto_plural(n));
 	} else {
 		session_warn(s, "event=commit-failed error=\"%s\" "
 		    "reason=\"%s\"", store_strerror(err),
@@ -357,7 +329,7 @@ pop1_cmd_rcvd(struct pop1 *p, const struct pop1_cmd *cmd)
 		session_log(p->s, "event=retr kept=%zu", n);
 		pop1_release(p);
 		session_reply(p->s, "+OK Mailbox released, %zu message%s "
-		    "kept.", n, pop1_plural(n));
+		    "kept.", n, proto_plural(n));
 		return POP1_DONE;
 	}
 	if (n == 0) {
@@ -572,7 +544,7 @@ pop1_check(struct pop1 *p, const char *line, size_t len,
     struct pop1_cmd *cmd)
 {
 	const struct pop1_command *c = NULL;
-	char quote[POP1_QUOTE_MAX + 1];
+	char quote[PROTO_QUOTE_MAX + 1];
 	int rc;
 
 	rc = pop1_parse_keyword(line, len, cmd);
@@ -588,7 +560,7 @@ pop1_check(struct pop1 *p, const char *line, size_t len,
 		c = pop1_command_find(cmd->keyword, cmd->kw_len);
 	if (c == NULL) {
 		session_reply(p->s, "-ERR Unknown command: %s",
-		    pop1_sanitise(cmd->kw, cmd->kw_len, quote, sizeof(quote)));
+		    proto_sanitise(cmd->kw, cmd->kw_len, quote, sizeof(quote)));
 		return NULL;
 	}
 	if ((c->states & POP1_S(p->state)) == 0) {

@@ -12,34 +12,33 @@
 
 #include <stddef.h>
 
+#include "proto_parse.h"
+
 /* RFC 918, Summary of Commands and Replies: USER, PASS, RETR, RDEL, RCEV,
- * RCVD, QUIT, NOOP, RSET - four letters each. */
+ * RCVD, QUIT, NOOP, RSET - four letters each, never three (unlike RFC
+ * 1939 §3, which allows TOP). */
 #define POP1_KEYWORD_LEN	4
 /* No RFC 918 command takes more than one argument.  More are counted in
  * nargs, so the dispatcher can say "too many", but only one is stored. */
 #define POP1_ARGS_MAX		1
 
+/* The shared codes (proto_parse.h) under POP1 names. */
 enum pop1_parse_status {
-	POP1_PARSE_OK = 0,
-	POP1_PARSE_EMPTY = -1,		/* nothing at all on the line */
-	POP1_PARSE_KEYWORD = -2,	/* keyword not four ASCII letters */
-	POP1_PARSE_CHAR = -3,		/* control or non-ASCII octet in args */
-	POP1_PARSE_SPACE = -4,		/* leading or doubled space */
+	POP1_PARSE_OK = PROTO_PARSE_OK,
+	POP1_PARSE_EMPTY = PROTO_PARSE_EMPTY,	/* nothing on the line */
+	POP1_PARSE_KEYWORD = PROTO_PARSE_KEYWORD, /* not four ASCII letters */
+	POP1_PARSE_CHAR = PROTO_PARSE_CHAR,	/* control or 8-bit */
+	POP1_PARSE_SPACE = PROTO_PARSE_SPACE,	/* leading or doubled */
 };
 
 /* How the text after the keyword becomes arguments. */
 enum pop1_parse_mode {
 	/* Words of printable ASCII, one SPACE apart (USER name, RETR
 	 * mailbox). */
-	POP1_ARGS_SPLIT = 0,
+	POP1_ARGS_SPLIT = PROTO_ARGS_SPLIT,
 	/* The rest of the line is one argument, spaces and all (PASS: a
 	 * password may contain spaces; RFC 918 does not forbid it). */
-	POP1_ARGS_REST = 1,
-};
-
-struct pop1_arg {
-	const char *ptr;	/* into the line; not NUL-terminated */
-	size_t len;
+	POP1_ARGS_REST = PROTO_ARGS_REST,
 };
 
 struct pop1_cmd {
@@ -54,7 +53,7 @@ struct pop1_cmd {
 	size_t rest_len;
 	/* Arguments found (may exceed POP1_ARGS_MAX) and the first one. */
 	size_t nargs;
-	struct pop1_arg arg[POP1_ARGS_MAX];
+	struct proto_arg arg[POP1_ARGS_MAX];
 };
 
 /*

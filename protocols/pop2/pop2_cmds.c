@@ -16,39 +16,11 @@
 #include <string.h>
 
 #include "pop2_int.h"
+#include "proto_text.h"
 #include "session.h"
 #include "store.h"
 
-/* How much of an unknown keyword an error reply quotes. */
-#define POP2_QUOTE_MAX		40
-
 /* --- helpers ---------------------------------------------------------- */
-
-static const char *
-pop2_plural(uint64_t n)
-{
-	return n == 1 ? "" : "s";
-}
-
-/* Copy at most POP2_QUOTE_MAX octets of hostile text into BUF, replacing
- * anything but printable ASCII so an error reply stays one clean line. */
-static const char *
-pop2_sanitise(const char *p, size_t len, char *buf, size_t size)
-{
-	size_t i;
-
-	if (len > POP2_QUOTE_MAX)
-		len = POP2_QUOTE_MAX;
-	if (len > size - 1)
-		len = size - 1;
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)p[i];
-
-		buf[i] = (c > 0x20 && c < 0x7f) ? (char)c : '?';
-	}
-	buf[i] = '\0';
-	return buf;
-}
 
 static size_t
 pop2_count(const struct pop2 *p)
@@ -109,7 +81,7 @@ pop2_reply_count(struct pop2 *p)
 {
 	size_t n = pop2_count(p);
 
-	session_reply(p->s, "#%zu message%s", n, pop2_plural(n));
+	session_reply(p->s, "#%zu message%s", n, proto_plural(n));
 }
 
 /* A store failure, logged in full; the client gets the generic text,
@@ -522,7 +494,7 @@ pop2_check(struct pop2 *p, const char *line, size_t len,
     struct pop2_cmd *cmd)
 {
 	const struct pop2_command *c = NULL;
-	char quote[POP2_QUOTE_MAX + 1], exp[64];
+	char quote[PROTO_QUOTE_MAX + 1], exp[64];
 	int rc;
 
 	rc = pop2_parse_keyword(line, len, cmd);
@@ -545,7 +517,7 @@ pop2_check(struct pop2 *p, const char *line, size_t len,
 	}
 	if (c == NULL) {
 		pop2_fail(p, "unknown command %s, expected %s",
-		    pop2_sanitise(cmd->kw, cmd->kw_len, quote, sizeof(quote)),
+		    proto_sanitise(cmd->kw, cmd->kw_len, quote, sizeof(quote)),
 		    exp);
 		return NULL;
 	}

@@ -9,12 +9,6 @@
 
 #include "pop2_parse.h"
 
-static int
-pop2_is_alpha(unsigned char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-}
-
 /*
  * RFC 937, Formal Syntax: arguments are <print> and <SP>.  Control
  * octets never are, and a NUL would cut the C string the auth layer and
@@ -31,37 +25,22 @@ pop2_is_argchar(unsigned char c)
 int
 pop2_parse_keyword(const char *line, size_t len, struct pop2_cmd *cmd)
 {
-	size_t i;
+	int rc;
 
 	memset(cmd, 0, sizeof(*cmd));
 	cmd->kw = line;
-	if (len == 0)
-		return POP2_PARSE_EMPTY;
-	for (i = 0; i < len && line[i] != ' '; i++)
-		;
-	cmd->kw_len = i;
-	if (i < len) {
-		cmd->rest = line + i + 1;
-		cmd->rest_len = len - i - 1;
-	}
-	/* RFC 937, Sizes: 512 with the CRLF the core has taken off. */
-	if (len > POP2_MAX_LINE - 2)
+	/* RFC 937, Formal Syntax: four letters; case is a deliberate
+	 * leniency of proto_parse_keyword(). */
+	rc = proto_parse_keyword(line, len, POP2_KEYWORD_LEN,
+	    POP2_KEYWORD_LEN, cmd->keyword, &cmd->kw_len, &cmd->rest,
+	    &cmd->rest_len);
+	/* RFC 937, Sizes: 512 with the CRLF the core has taken off.  This
+	 * outranks anything wrong with the keyword. */
+	if (len > POP2_MAX_LINE - 2) {
+		memset(cmd->keyword, 0, sizeof(cmd->keyword));
 		return POP2_PARSE_LONG;
-	if (i == 0)
-		return POP2_PARSE_SPACE;
-	if (i != POP2_KEYWORD_LEN)
-		return POP2_PARSE_KEYWORD;
-	/* Deliberate leniency: the RFC writes keywords in upper case only;
-	 * lower case costs nothing to accept. */
-	for (i = 0; i < cmd->kw_len; i++) {
-		unsigned char c = (unsigned char)line[i];
-
-		if (!pop2_is_alpha(c))
-			return POP2_PARSE_KEYWORD;
-		cmd->keyword[i] = (char)(c >= 'a' ? c - ('a' - 'A') : c);
 	}
-	cmd->keyword[i] = '\0';
-	return POP2_PARSE_OK;
+	return rc;
 }
 
 /*
@@ -169,29 +148,7 @@ pop2_parse_line(const char *line, size_t len, size_t limit,
 int
 pop2_parse_number(const char *p, size_t len, uint64_t max, uint64_t *out)
 {
-	uint64_t n = 0;
-	size_t i;
-
-	*out = 0;
-	if (len == 0 || p[0] < '0' || p[0] > '9')
-		return POP2_NUM_SYNTAX;
-	for (i = 0; i < len && p[i] >= '0' && p[i] <= '9'; i++) {
-		unsigned d = (unsigned)(p[i] - '0');
-
-		if (d > max || n > (max - d) / 10)
-			goto range;
-		n = n * 10 + d;
-	}
-	if (i < len)
-		return POP2_NUM_NOISE;
-	*out = n;
-	return POP2_NUM_OK;
-range:
-	/* Still tell noise ("99999999999999999999x") from a big number. */
-	for (; i < len; i++)
-		if (p[i] < '0' || p[i] > '9')
-			return POP2_NUM_NOISE;
-	return POP2_NUM_RANGE;
+	return proto_parse_number(p, len, max, out);
 }
 
 size_t

@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proto_parse.h"
+
 /* RFC 937, Sizes: "The maximum length of a command line is 512
  * characters (including the command word and the CRLF)." */
 #define POP2_MAX_LINE		512
@@ -25,11 +27,12 @@
 #define POP2_ARGS_MAX		2
 
 enum pop2_parse_status {
-	POP2_PARSE_OK = 0,
-	POP2_PARSE_EMPTY = -1,		/* nothing at all on the line */
-	POP2_PARSE_KEYWORD = -2,	/* keyword not four ASCII letters */
-	POP2_PARSE_CHAR = -3,		/* control octet (NUL, CR, DEL...) */
-	POP2_PARSE_SPACE = -4,		/* leading or doubled space */
+	/* The shared codes (proto_parse.h), then POP2's own. */
+	POP2_PARSE_OK = PROTO_PARSE_OK,
+	POP2_PARSE_EMPTY = PROTO_PARSE_EMPTY,	/* nothing on the line */
+	POP2_PARSE_KEYWORD = PROTO_PARSE_KEYWORD, /* not four ASCII letters */
+	POP2_PARSE_CHAR = PROTO_PARSE_CHAR,	/* NUL, CR, DEL... */
+	POP2_PARSE_SPACE = PROTO_PARSE_SPACE,	/* leading or doubled */
 	POP2_PARSE_LONG = -5,		/* longer than POP2_MAX_LINE - 2 */
 };
 
@@ -79,14 +82,16 @@ int pop2_parse_line(const char *line, size_t len, size_t limit,
     struct pop2_cmd *cmd);
 
 enum pop2_num_status {
-	POP2_NUM_OK = 0,
-	POP2_NUM_SYNTAX = -1,	/* empty, or does not start with a digit */
-	POP2_NUM_NOISE = -2,	/* digits followed by something else */
-	POP2_NUM_RANGE = -3,	/* more than MAX */
+	/* The shared codes under POP2 names. */
+	POP2_NUM_OK = PROTO_NUM_OK,
+	POP2_NUM_SYNTAX = PROTO_NUM_SYNTAX,	/* empty, or not a digit */
+	POP2_NUM_NOISE = PROTO_NUM_NOISE,	/* digits, then something */
+	POP2_NUM_RANGE = PROTO_NUM_RANGE,	/* more than MAX */
 };
 
 /* RFC 937, Numbers: "All numbers in this memo and protocol are decimal."
- * No sign, no blanks, leading zeros accepted, at most MAX. */
+ * No sign, no blanks, leading zeros accepted, at most MAX: the work is
+ * proto_parse_number()'s. */
 int pop2_parse_number(const char *p, size_t len, uint64_t max,
     uint64_t *out);
 

@@ -15,39 +15,11 @@
 #include <string.h>
 
 #include "pop3_int.h"
+#include "proto_text.h"
 #include "session.h"
 #include "store.h"
 
-/* How much of an unknown keyword an error reply quotes. */
-#define POP3_QUOTE_MAX		40
-
 /* --- helpers ---------------------------------------------------------- */
-
-static const char *
-pop3_plural(uint64_t n)
-{
-	return n == 1 ? "" : "s";
-}
-
-/* Copy at most POP3_QUOTE_MAX octets of hostile text into BUF, replacing
- * anything but printable ASCII so an error reply stays one clean line. */
-static const char *
-pop3_sanitise(const char *p, size_t len, char *buf, size_t size)
-{
-	size_t i;
-
-	if (len > POP3_QUOTE_MAX)
-		len = POP3_QUOTE_MAX;
-	if (len > size - 1)
-		len = size - 1;
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)p[i];
-
-		buf[i] = (c > 0x20 && c < 0x7f) ? (char)c : '?';
-	}
-	buf[i] = '\0';
-	return buf;
-}
 
 /* RFC 1939 §5: STAT and friends count only messages not marked deleted. */
 static void
@@ -90,7 +62,7 @@ pop3_store_error(struct pop3 *p, const char *op, const char *what, int err,
  * UIDL).  Replies -ERR and returns -1 on failure; *IDX is 0-based.
  */
 static int
-pop3_msg_arg(struct pop3 *p, const struct pop3_arg *a, size_t *idx)
+pop3_msg_arg(struct pop3 *p, const struct proto_arg *a, size_t *idx)
 {
 	uint64_t n;
 
@@ -160,7 +132,7 @@ pop3_store_opened(struct session *s, int err, struct store *st,
 	pop3_drop_totals(p, &count, &octets);
 	pop3_enter_state(p, POP3_TRANSACTION);
 	session_reply(s, "+OK Logged in. %zu message%s (%llu octets).",
-	    count, pop3_plural(count), (unsigned long long)octets);
+	    count, proto_plural(count), (unsigned long long)octets);
 }
 
 static void
@@ -195,7 +167,7 @@ pop3_login_done(struct session *s, int result)
 
 /* Copy an argument into a NUL-terminated buffer of SIZE octets. */
 static int
-pop3_arg_copy(const struct pop3_arg *a, char *buf, size_t size)
+pop3_arg_copy(const struct proto_arg *a, char *buf, size_t size)
 {
 	if (a->len >= size)
 		return -1;
@@ -271,7 +243,7 @@ pop3_committed(struct session *s, int err, const char *msg)
 		else
 			session_reply(s,
 			    "+OK polypop signing off (%zu message%s left).",
-			    p->left, pop3_plural(p->left));
+			    p->left, proto_plural(p->left));
 	} else {
 		session_warn(s, "event=commit-failed error=\"%s\" "
 		    "reason=\"%s\"", store_strerror(err),
@@ -513,7 +485,7 @@ pop3_cmd_rset(struct pop3 *p, const struct pop3_cmd *cmd)
 	store_undelete_all(p->st);
 	pop3_drop_totals(p, &count, &octets);
 	session_reply(p->s, "+OK Maildrop has %zu message%s (%llu octets).",
-	    count, pop3_plural(count), (unsigned long long)octets);
+	    count, proto_plural(count), (unsigned long long)octets);
 	return POP3_DONE;
 }
 
@@ -598,7 +570,7 @@ pop3_check(struct pop3 *p, const char *line, size_t len,
     struct pop3_cmd *cmd)
 {
 	const struct pop3_command *c = NULL;
-	char quote[POP3_QUOTE_MAX + 1];
+	char quote[PROTO_QUOTE_MAX + 1];
 	int rc;
 
 	rc = pop3_parse_keyword(line, len, cmd);
@@ -614,7 +586,7 @@ pop3_check(struct pop3 *p, const char *line, size_t len,
 		c = pop3_command_find(cmd->keyword, cmd->kw_len);
 	if (c == NULL || (c->profiles & p->profile) == 0) {
 		session_reply(p->s, "-ERR Unknown command: %s",
-		    pop3_sanitise(cmd->kw, cmd->kw_len, quote, sizeof(quote)));
+		    proto_sanitise(cmd->kw, cmd->kw_len, quote, sizeof(quote)));
 		return NULL;
 	}
 	if ((c->states & POP3_S(p->state)) == 0) {

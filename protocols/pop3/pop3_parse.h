@@ -15,6 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proto_parse.h"
+
 /* RFC 1939 §3: keywords are three or four characters long. */
 #define POP3_KEYWORD_MIN	3
 #define POP3_KEYWORD_MAX	4
@@ -23,26 +25,22 @@
  * this many are stored. */
 #define POP3_ARGS_MAX		2
 
+/* The shared codes (proto_parse.h) under POP3 names. */
 enum pop3_parse_status {
-	POP3_PARSE_OK = 0,
-	POP3_PARSE_EMPTY = -1,		/* nothing at all on the line */
-	POP3_PARSE_KEYWORD = -2,	/* keyword not 3-4 ASCII letters */
-	POP3_PARSE_CHAR = -3,		/* control or non-ASCII octet in args */
-	POP3_PARSE_SPACE = -4,		/* leading or doubled space */
+	POP3_PARSE_OK = PROTO_PARSE_OK,
+	POP3_PARSE_EMPTY = PROTO_PARSE_EMPTY,	/* nothing on the line */
+	POP3_PARSE_KEYWORD = PROTO_PARSE_KEYWORD, /* not 3-4 ASCII letters */
+	POP3_PARSE_CHAR = PROTO_PARSE_CHAR,	/* control or 8-bit */
+	POP3_PARSE_SPACE = PROTO_PARSE_SPACE,	/* leading or doubled */
 };
 
 /* How the text after the keyword becomes arguments. */
 enum pop3_parse_mode {
 	/* RFC 1939 §3: arguments of printable ASCII, one SPACE apart. */
-	POP3_ARGS_SPLIT = 0,
+	POP3_ARGS_SPLIT = PROTO_ARGS_SPLIT,
 	/* The rest of the line is one argument, spaces and all: RFC 1939 §7
 	 * PASS "may treat spaces in the argument as part of the password". */
-	POP3_ARGS_REST = 1,
-};
-
-struct pop3_arg {
-	const char *ptr;	/* into the line; not NUL-terminated */
-	size_t len;
+	POP3_ARGS_REST = PROTO_ARGS_REST,
 };
 
 struct pop3_cmd {
@@ -57,7 +55,7 @@ struct pop3_cmd {
 	size_t rest_len;
 	/* Arguments found (may exceed POP3_ARGS_MAX) and the first ones. */
 	size_t nargs;
-	struct pop3_arg arg[POP3_ARGS_MAX];
+	struct proto_arg arg[POP3_ARGS_MAX];
 };
 
 /*
@@ -78,17 +76,19 @@ int pop3_parse_args(struct pop3_cmd *cmd, enum pop3_parse_mode mode);
 int pop3_parse_line(const char *line, size_t len, enum pop3_parse_mode mode,
     struct pop3_cmd *cmd);
 
+/* The shared codes under POP3 names. */
 enum pop3_num_status {
-	POP3_NUM_OK = 0,
-	POP3_NUM_SYNTAX = -1,	/* empty, or does not start with a digit */
-	POP3_NUM_NOISE = -2,	/* digits followed by something else */
-	POP3_NUM_RANGE = -3,	/* more than MAX */
+	POP3_NUM_OK = PROTO_NUM_OK,
+	POP3_NUM_SYNTAX = PROTO_NUM_SYNTAX,	/* empty, or not a digit */
+	POP3_NUM_NOISE = PROTO_NUM_NOISE,	/* digits, then something */
+	POP3_NUM_RANGE = PROTO_NUM_RANGE,	/* more than MAX */
 };
 
 /*
  * A decimal number without sign (RFC 1939 §4: "all message-numbers and
  * message sizes are expressed in base-10"), at most MAX, checked for
- * overflow digit by digit.  Leading zeros are accepted.
+ * overflow digit by digit.  Leading zeros are accepted.  The work is
+ * proto_parse_number()'s.
  */
 int pop3_parse_number(const char *p, size_t len, uint64_t max,
     uint64_t *out);

@@ -84,7 +84,7 @@ check_line(const char *buf, size_t len, enum pop3_parse_mode mode)
 		want--;
 	n = 0;
 	for (i = 0; i < cmd.nargs && i < POP3_ARGS_MAX; i++) {
-		const struct pop3_arg *a = &cmd.arg[i];
+		const struct proto_arg *a = &cmd.arg[i];
 
 		CHECK(a->len > 0);
 		CHECK(inside(a->ptr, a->len, buf, len));
