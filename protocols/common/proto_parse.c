@@ -174,3 +174,21 @@ range:
 			return PROTO_NUM_NOISE;
 	return PROTO_NUM_RANGE;
 }
+
+const char *
+proto_args_problem(int rc, size_t nargs, size_t min, size_t max, int *usage)
+{
+	*usage = 0;
+	/* RFC 1939 §3: arguments are printable ASCII. */
+	if (rc == PROTO_PARSE_CHAR)
+		return "Invalid character in arguments.";
+	if (rc != PROTO_PARSE_OK)
+		return "Arguments must be separated by a single space.";
+	*usage = 1;
+	if (nargs < min)
+		return "Missing argument.";
+	if (nargs > max)
+		return "Too many arguments.";
+	*usage = 0;
+	return NULL;
+}

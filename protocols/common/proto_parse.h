@@ -80,4 +80,14 @@ enum proto_num_status {
 int proto_parse_number(const char *p, size_t len, uint64_t max,
     uint64_t *out);
 
+/*
+ * What is wrong with a command's arguments, as the text of an -ERR reply,
+ * or NULL when they fit.  RC is proto_parse_args()'s result, NARGS what it
+ * counted, MIN and MAX the command row's arity.  *USAGE is set when the
+ * reply should end with the command's usage line (a wrong count), so the
+ * dispatchers of every module word these replies alike.
+ */
+const char *proto_args_problem(int rc, size_t nargs, size_t min, size_t max,
+    int *usage);
+
 #endif /* POLYPOP_PROTO_PARSE_H */

@@ -545,7 +545,8 @@ pop1_check(struct pop1 *p, const char *line, size_t len,
 {
 	const struct pop1_command *c = NULL;
 	char quote[PROTO_QUOTE_MAX + 1];
-	int rc;
+	const char *msg;
+	int rc, usage;
 
 	rc = pop1_parse_keyword(line, len, cmd);
 	if (rc == POP1_PARSE_EMPTY) {
@@ -569,23 +570,13 @@ pop1_check(struct pop1 *p, const char *line, size_t len,
 		return NULL;
 	}
 	rc = pop1_parse_args(cmd, c->mode);
-	if (rc == POP1_PARSE_CHAR) {
-		session_reply(p->s, "-ERR Invalid character in arguments.");
-		return NULL;
-	}
-	if (rc != POP1_PARSE_OK) {
-		session_reply(p->s, "-ERR Arguments must be separated by a "
-		    "single space.");
-		return NULL;
-	}
-	if (cmd->nargs < c->min_args) {
-		session_reply(p->s, "-ERR Missing argument. Usage: %s",
-		    c->usage);
-		return NULL;
-	}
-	if (cmd->nargs > c->max_args) {
-		session_reply(p->s, "-ERR Too many arguments. Usage: %s",
-		    c->usage);
+	msg = proto_args_problem(rc, cmd->nargs, c->min_args, c->max_args,
+	    &usage);
+	if (msg != NULL) {
+		if (usage)
+			session_reply(p->s, "-ERR %s Usage: %s", msg, c->usage);
+		else
+			session_reply(p->s, "-ERR %s", msg);
 		return NULL;
 	}
 	return c;

@@ -245,6 +245,40 @@ static const struct san_case san_cases[] = {
 	    "0123456789012345678901234567890123456789" },
 };
 
+/* The dispatchers' argument replies, one row per outcome. */
+START_TEST(test_args_problem)
+{
+	static const struct {
+		int rc;
+		size_t nargs, min, max;
+		const char *msg;	/* NULL: the arguments fit */
+		int usage;
+	} t[] = {
+		{ PROTO_PARSE_OK, 1, 1, 1, NULL, 0 },
+		{ PROTO_PARSE_OK, 0, 0, 1, NULL, 0 },
+		{ PROTO_PARSE_OK, 0, 1, 1, "Missing argument.", 1 },
+		{ PROTO_PARSE_OK, 3, 0, 2, "Too many arguments.", 1 },
+		{ PROTO_PARSE_CHAR, 1, 1, 1,
+		    "Invalid character in arguments.", 0 },
+		{ PROTO_PARSE_SPACE, 1, 1, 1,
+		    "Arguments must be separated by a single space.", 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		int usage = -1;
+		const char *msg = proto_args_problem(t[i].rc, t[i].nargs,
+		    t[i].min, t[i].max, &usage);
+
+		if (t[i].msg == NULL)
+			ck_assert_ptr_null(msg);
+		else
+			ck_assert_str_eq(msg, t[i].msg);
+		ck_assert_int_eq(usage, t[i].usage);
+	}
+}
+END_TEST
+
 START_TEST(test_sanitise)
 {
 	const struct san_case *t = &san_cases[_i];
@@ -280,6 +314,7 @@ proto_suite(void)
 	tcase_add_loop_test(tc, test_number, 0, NCASES(num_cases));
 	tcase_add_loop_test(tc, test_sanitise, 0, NCASES(san_cases));
 	tcase_add_test(tc, test_plural);
+	tcase_add_test(tc, test_args_problem);
 	suite_add_tcase(s, tc);
 	return s;
 }
