@@ -192,3 +192,19 @@ proto_args_problem(int rc, size_t nargs, size_t min, size_t max, int *usage)
 	*usage = 0;
 	return NULL;
 }
+
+int
+proto_keyword_is(const char *kw, size_t len, const char *name)
+{
+	size_t j;
+
+	for (j = 0; j < len && name[j] != '\0'; j++) {
+		int c = (unsigned char)kw[j];
+
+		if (c >= 'a' && c <= 'z')
+			c -= 'a' - 'A';
+		if (c != name[j])
+			return 0;
+	}
+	return j == len && name[j] == '\0';
+}

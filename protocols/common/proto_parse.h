@@ -81,6 +81,14 @@ int proto_parse_number(const char *p, size_t len, uint64_t max,
     uint64_t *out);
 
 /*
+ * Nonzero when the LEN octets at KW spell NAME (upper case, as the command
+ * tables write it) in any ASCII case: RFC 1939 §3 makes keywords
+ * case-insensitive, and polypop accepts POP1 and POP2 keywords the same
+ * way.  Only ASCII letters fold, whatever the locale.
+ */
+int proto_keyword_is(const char *kw, size_t len, const char *name);
+
+/*
  * What is wrong with a command's arguments, as the text of an -ERR reply,
  * or NULL when they fit.  RC is proto_parse_args()'s result, NARGS what it
  * counted, MIN and MAX the command row's arity.  *USAGE is set when the

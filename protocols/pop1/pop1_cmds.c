@@ -451,26 +451,14 @@ const size_t pop1_ncommands = sizeof(pop1_commands) / sizeof(pop1_commands[0]);
 #undef S_RCEV
 #undef S_RCVD
 
-static int
-pop1_ascii_upper(int c)
-{
-	return (c >= 'a' && c <= 'z') ? c - ('a' - 'A') : c;
-}
-
 const struct pop1_command *
 pop1_command_find(const char *kw, size_t len)
 {
-	size_t i, j;
+	size_t i;
 
-	for (i = 0; i < pop1_ncommands; i++) {
-		const char *name = pop1_commands[i].name;
-
-		for (j = 0; j < len && name[j] != '\0'; j++)
-			if (pop1_ascii_upper((unsigned char)kw[j]) != name[j])
-				break;
-		if (j == len && name[j] == '\0')
+	for (i = 0; i < pop1_ncommands; i++)
+		if (proto_keyword_is(kw, len, pop1_commands[i].name))
 			return &pop1_commands[i];
-	}
 	return NULL;
 }
 

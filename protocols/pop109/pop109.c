@@ -20,12 +20,11 @@
  *     naming what we expected; after three the connection is closed.
  */
 #include <stdint.h>
-#include <string.h>
-#include <strings.h>
 
 #include "pop1.h"
 #include "pop109.h"
 #include "pop2.h"
+#include "proto_parse.h"
 #include "session.h"
 
 /* RFC 937, Sizes: a POP2 command line is at most 512 octets; POP1 names
@@ -56,7 +55,7 @@ pop109_keyword(const char *line, size_t len)
 static int
 pop109_is(const char *kw, size_t n, const char *name)
 {
-	return n == strlen(name) && strncasecmp(kw, name, n) == 0;
+	return proto_keyword_is(kw, n, name);
 }
 
 static void

@@ -446,22 +446,11 @@ const size_t pop2_ncommands = sizeof(pop2_commands) / sizeof(pop2_commands[0]);
 const struct pop2_command *
 pop2_command_find(const char *kw, size_t len)
 {
-	size_t i, j;
+	size_t i;
 
-	for (i = 0; i < pop2_ncommands; i++) {
-		const char *name = pop2_commands[i].name;
-
-		for (j = 0; j < len && name[j] != '\0'; j++) {
-			int c = (unsigned char)kw[j];
-
-			if (c >= 'a' && c <= 'z')
-				c -= 'a' - 'A';
-			if (c != name[j])
-				break;
-		}
-		if (j == len && name[j] == '\0')
+	for (i = 0; i < pop2_ncommands; i++)
+		if (proto_keyword_is(kw, len, pop2_commands[i].name))
 			return &pop2_commands[i];
-	}
 	return NULL;
 }
 

@@ -524,26 +524,14 @@ const struct pop3_command pop3_commands[] = {
 };
 const size_t pop3_ncommands = sizeof(pop3_commands) / sizeof(pop3_commands[0]);
 
-static int
-pop3_ascii_upper(int c)
-{
-	return (c >= 'a' && c <= 'z') ? c - ('a' - 'A') : c;
-}
-
 const struct pop3_command *
 pop3_command_find(const char *kw, size_t len)
 {
-	size_t i, j;
+	size_t i;
 
-	for (i = 0; i < pop3_ncommands; i++) {
-		const char *name = pop3_commands[i].name;
-
-		for (j = 0; j < len && name[j] != '\0'; j++)
-			if (pop3_ascii_upper((unsigned char)kw[j]) != name[j])
-				break;
-		if (j == len && name[j] == '\0')
+	for (i = 0; i < pop3_ncommands; i++)
+		if (proto_keyword_is(kw, len, pop3_commands[i].name))
 			return &pop3_commands[i];
-	}
 	return NULL;
 }
 

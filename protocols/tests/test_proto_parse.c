@@ -245,6 +245,33 @@ static const struct san_case san_cases[] = {
 	    "0123456789012345678901234567890123456789" },
 };
 
+/* Keyword against a table name: any ASCII case, exact length. */
+START_TEST(test_keyword_is)
+{
+	static const struct {
+		const char *kw;
+		const char *name;
+		int match;
+	} t[] = {
+		{ "RETR", "RETR", 1 },
+		{ "retr", "RETR", 1 },
+		{ "ReTr", "RETR", 1 },
+		{ "RET", "RETR", 0 },
+		{ "RETRX", "RETR", 0 },
+		{ "TOP", "TOP", 1 },
+		{ "TOPS", "TOP", 0 },
+		{ "", "TOP", 0 },
+		{ "r\xc5tr", "RETR", 0 },	/* no fold beyond ASCII */
+		{ "RE@R", "RETR", 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+		ck_assert_int_eq(!!proto_keyword_is(t[i].kw, strlen(t[i].kw),
+		    t[i].name), t[i].match);
+}
+END_TEST
+
 /* The dispatchers' argument replies, one row per outcome. */
 START_TEST(test_args_problem)
 {
@@ -315,6 +342,7 @@ proto_suite(void)
 	tcase_add_loop_test(tc, test_sanitise, 0, NCASES(san_cases));
 	tcase_add_test(tc, test_plural);
 	tcase_add_test(tc, test_args_problem);
+	tcase_add_test(tc, test_keyword_is);
 	suite_add_tcase(s, tc);
 	return s;
 }
