@@ -9,25 +9,19 @@ Each test gets a fresh server (harness/common.py).  Prints ok/FAIL/skip
 lines and 'N passed, N failed, N skipped'; exits non-zero on failure.
 """
 
-import argparse
-import fnmatch
 import os
 import socket
 import sys
 import threading
 import time
-import traceback
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "harness"))
 import common  # noqa: E402
-from common import HarnessError, Pop3  # noqa: E402
+from common import HarnessError, Pop3, Skip  # noqa: E402
 
 TESTS = []
 
-
-class Skip(Exception):
-    pass
 
 
 def test(fn):
@@ -334,8 +328,9 @@ def apop_timestamp_unique(a):
 
 
 class Args:
-    def __init__(self, ns):
+    def __init__(self, ns, name):
         self.ns = ns
+        self.name = name
 
     def server(self, fixture="basic", users=None, fixtures=None,
                config=None):
@@ -351,37 +346,7 @@ class Args:
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--polypopd", required=True)
-    ap.add_argument("--conform", required=True)
-    ap.add_argument("--store", default="maildir", choices=["maildir", "mbox"])
-    ap.add_argument("--only", default="*")
-    ap.add_argument("--keep", action="store_true")
-    ns = ap.parse_args()
-    rep = common.Report()
-    if not os.access(ns.polypopd, os.X_OK):
-        rep.fail("setup", "no executable server at %s" % ns.polypopd)
-        return rep.close()
-    for fn in TESTS:
-        name = "%s-%s" % (fn.__name__.replace("_", "-"), ns.store)
-        if not fnmatch.fnmatch(name, ns.only):
-            continue
-        a = Args(ns)
-        a.name = name
-        try:
-            problems = fn(a)
-            if problems:
-                rep.fail(name, "; ".join(problems))
-            else:
-                rep.ok(name)
-        except Skip as e:
-            rep.skip(name, str(e))
-        except Exception as e:  # noqa: BLE001 - every error is a FAIL
-            tb = traceback.extract_tb(e.__traceback__)
-            where = "%s:%d" % (os.path.basename(tb[-1].filename),
-                               tb[-1].lineno)
-            rep.fail(name, "%s (%s)" % (e, where))
-    return rep.close()
+    return common.run_tests(__doc__, TESTS, Args)
 
 
 if __name__ == "__main__":

@@ -15,8 +15,6 @@ Prints ok/FAIL/skip lines and 'N passed, N failed, N skipped'; exits
 non-zero on failure.
 """
 
-import argparse
-import fnmatch
 import hashlib
 import os
 import re
@@ -26,20 +24,16 @@ import subprocess
 import sys
 import threading
 import time
-import traceback
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                 "harness"))
 import common  # noqa: E402
-from common import HarnessError, Pop3  # noqa: E402
+from common import HarnessError, Pop3, Skip  # noqa: E402
 
 TESTS = []
 LISTEN_RE = re.compile(r"^listening (\S+) (\[[^\]]+\]|[^\s:]+):(\d+)$")
 AUTH_FAILED = b"-ERR [AUTH] Authentication failed."
 
-
-class Skip(Exception):
-    pass
 
 
 def test(fn):
@@ -1059,39 +1053,7 @@ class Args:
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--polypopd", required=True)
-    ap.add_argument("--conform", required=True)
-    ap.add_argument("--store", default="maildir", choices=["maildir", "mbox"])
-    ap.add_argument("--only", default="*")
-    ap.add_argument("--keep", action="store_true")
-    ns = ap.parse_args()
-    rep = common.Report()
-    if not os.access(ns.polypopd, os.X_OK):
-        rep.fail("setup", "no executable server at %s" % ns.polypopd)
-        return rep.close()
-    for fn in TESTS:
-        name = "%s-%s" % (fn.__name__.replace("_", "-"), ns.store)
-        if not fnmatch.fnmatch(name, ns.only):
-            continue
-        a = Args(ns, name)
-        t0 = time.monotonic()
-        try:
-            problems = fn(a)
-            if problems:
-                rep.fail(name, "; ".join(problems))
-            else:
-                rep.ok(name)
-        except Skip as e:
-            rep.skip(name, str(e))
-        except Exception as e:  # noqa: BLE001 - every error is a FAIL
-            tb = traceback.extract_tb(e.__traceback__)
-            where = "%s:%d" % (os.path.basename(tb[-1].filename),
-                               tb[-1].lineno)
-            rep.fail(name, "%s (%s)" % (e, where))
-        if os.environ.get("POLYPOP_TIMES"):
-            print("# %s %.1fs" % (name, time.monotonic() - t0), flush=True)
-    return rep.close()
+    return common.run_tests(__doc__, TESTS, Args)
 
 
 if __name__ == "__main__":

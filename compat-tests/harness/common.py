@@ -7,6 +7,8 @@ over loopback TCP and stop it with SIGTERM, after which it must exit 0 and
 leave nothing behind (see Server.stop).
 """
 
+import argparse
+import fnmatch
 import os
 import re
 import select
@@ -17,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 
 USERS = {"alice": "secret", "bob": "hunter2"}
 DEFAULT_CONFIG = {
@@ -426,3 +429,50 @@ class Report:
         print("%d passed, %d failed, %d skipped"
               % (self.passed, self.failed, self.skipped), flush=True)
         return 1 if self.failed else 0
+
+
+class Skip(Exception):
+    """Raised by a black-box test that cannot run here; reported as skip."""
+
+
+def run_tests(description, tests, make_args):
+    """The main() of a python black-box suite (blackbox.py, server_core.py).
+
+    Runs each function of TESTS (optionally filtered by --only) with
+    MAKE_ARGS(ns, name); a returned list of problems or an exception is a
+    FAIL, Skip a skip.  Prints one line per test and the closing
+    'N passed, N failed, N skipped'; returns the exit status.
+    """
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("--polypopd", required=True)
+    ap.add_argument("--conform", required=True)
+    ap.add_argument("--store", default="maildir", choices=["maildir", "mbox"])
+    ap.add_argument("--only", default="*")
+    ap.add_argument("--keep", action="store_true")
+    ns = ap.parse_args()
+    rep = Report()
+    if not os.access(ns.polypopd, os.X_OK):
+        rep.fail("setup", "no executable server at %s" % ns.polypopd)
+        return rep.close()
+    for fn in tests:
+        name = "%s-%s" % (fn.__name__.replace("_", "-"), ns.store)
+        if not fnmatch.fnmatch(name, ns.only):
+            continue
+        a = make_args(ns, name)
+        t0 = time.monotonic()
+        try:
+            problems = fn(a)
+            if problems:
+                rep.fail(name, "; ".join(problems))
+            else:
+                rep.ok(name)
+        except Skip as e:
+            rep.skip(name, str(e))
+        except Exception as e:  # noqa: BLE001 - every error is a FAIL
+            tb = traceback.extract_tb(e.__traceback__)
+            where = "%s:%d" % (os.path.basename(tb[-1].filename),
+                               tb[-1].lineno)
+            rep.fail(name, "%s (%s)" % (e, where))
+        if os.environ.get("POLYPOP_TIMES"):
+            print("# %s %.1fs" % (name, time.monotonic() - t0), flush=True)
+    return rep.close()
