@@ -7,8 +7,11 @@
  * rewritten by other mail programs.  So the base name is our UIDL (RFC 1939
  * §7), and anything we cache is keyed by it.
  *
- * We never move files from new/ to cur/: a POP session only reads and
- * deletes, so the snapshot leaves files where they are and commit unlinks.
+ * A POP session only reads, deletes and marks seen: commit unlinks the
+ * deleted messages, and gives a message marked seen the "S" info flag by
+ * renaming it (new/NAME to cur/NAME:2,S, or cur/NAME:2,FL to
+ * cur/NAME:2,FLS), which keeps its base name, so its uid, and its octets,
+ * so its size.  Nothing else is ever moved.
  *
  * Wire sizes (store.h) come, cheapest first, from a ",W=" field in the
  * name (Dovecot's convention, written by our own deliver), from the index
@@ -16,6 +19,8 @@
  * file once through store__crlf_count() and caching the result.  A second
  * open of a large folder therefore reads no message.
  */
+
+#define _GNU_SOURCE		/* renameat2, RENAME_NOREPLACE */
 
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -67,6 +72,15 @@ static size_t
 maildir_baselen(const char *file)
 {
 	return strcspn(file, ":");
+}
+
+/* Does FILE carry the "S" (seen) flag in a ":2,FLAGS" info part? */
+static int
+maildir_info_seen(const char *file)
+{
+	const char *info = file + maildir_baselen(file);
+
+	return strncmp(info, ":2,", 3) == 0 && strchr(info + 3, 'S') != NULL;
 }
 
 /* The file name part of a message name "new/FILE" or "cur/FILE". */
@@ -177,6 +191,23 @@ maildir_create(const char *path, char *err, size_t errlen)
 		if (maildir_mkdir(buf) != 0)
 			return store__fail(err, errlen, maildir_errno(errno),
 			    "mkdir %s: %s", buf, strerror(errno));
+	}
+	return 0;
+}
+
+/* For a read-only open: is PATH a Maildir at all (new/ and cur/)? */
+static int
+maildir_readable(const char *path, char *err, size_t errlen)
+{
+	char buf[PATH_MAX];
+	struct stat sb;
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		snprintf(buf, sizeof(buf), "%s/%s", path, maildir_subdirs[i]);
+		if (stat(buf, &sb) != 0 || !S_ISDIR(sb.st_mode))
+			return store__fail(err, errlen, STORE_ENOFOLDER,
+			    "%s: not a Maildir", path);
 	}
 	return 0;
 }
@@ -500,6 +531,7 @@ maildir_fill(struct store *st, struct maildir *md, char *err, size_t errlen)
 		}
 		if (rc == 0 && (m->uid = maildir_uid(maildir_file(m))) == NULL)
 			rc = STORE_ENOMEM;
+		m->seen = maildir_info_seen(maildir_file(m));
 		st->msgs[j++] = *m;
 		if (rc != 0) {
 			st->count = j;
@@ -528,8 +560,13 @@ maildir_open(struct store *st, char *err, size_t errlen)
 	int rc;
 
 	/* store.c created nothing: a missing INBOX is made here (a new
-	 * user has no mail yet); a missing folder never gets this far. */
-	if ((rc = maildir_create(st->path, err, errlen)) != 0)
+	 * user has no mail yet); a missing folder never gets this far.  A
+	 * reader (store_open_shared) creates nothing and needs no tmp/. */
+	if (st->readonly)
+		rc = maildir_readable(st->path, err, errlen);
+	else
+		rc = maildir_create(st->path, err, errlen);
+	if (rc != 0)
 		return rc;
 	if ((md = calloc(1, sizeof(*md))) == NULL)
 		return STORE_ENOMEM;
@@ -624,15 +661,107 @@ maildir_index_forget(struct maildir *md, const struct store_msg *m)
 }
 
 /*
+ * The name FILE gets when marked seen: "cur/BASE:2,FLAGS" with 'S' put
+ * among the flags in ASCII order, as the Maildir spec keeps them.  *OUT
+ * is NULL when there is nothing to rename: the flag is there already, or
+ * the info is not "2," (experimental semantics we cannot extend).
+ */
+static int
+maildir_seen_name(const char *file, char **out)
+{
+	size_t blen = maildir_baselen(file), n;
+	const char *flags = "";
+	char *p, *q;
+
+	*out = NULL;
+	if (file[blen] == ':') {
+		if (strncmp(file + blen, ":2,", 3) != 0)
+			return 0;
+		flags = file + blen + 3;
+		if (strchr(flags, 'S') != NULL)
+			return 0;
+	}
+	n = 4 + blen + 3 + strlen(flags) + 2;
+	if ((p = malloc(n)) == NULL)
+		return STORE_ENOMEM;
+	q = p + snprintf(p, n, "cur/%.*s:2,", (int)blen, file);
+	for (; *flags != '\0' && (unsigned char)*flags < 'S'; flags++)
+		*q++ = *flags;
+	*q++ = 'S';
+	strcpy(q, flags);
+	*out = p;
+	return 0;
+}
+
+/* rename(2) that never replaces a file: two names with one base name are
+ * not ours to merge, and replacing one could lose a message. */
+static int
+maildir_rename_noreplace(const char *from, const char *to)
+{
+#ifdef RENAME_NOREPLACE
+	if (renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+#endif
+	/* The file system cannot say; the unique base name makes the
+	 * window between the check and the rename harmless. */
+	if (access(to, F_OK) == 0) {
+		errno = EEXIST;
+		return -1;
+	}
+	return rename(from, to);
+}
+
+/* Give M the "S" flag by renaming it (following a rename by another
+ * program).  One rename: the message is under one name or the other. */
+static int
+maildir_seen_msg(struct store *st, struct store_msg *m)
+{
+	char from[PATH_MAX], to[PATH_MAX], *name;
+	int rc, tries;
+
+	for (tries = 0; tries < 2; tries++) {
+		if ((rc = maildir_seen_name(maildir_file(m), &name)) != 0 ||
+		    name == NULL)
+			return rc;
+		snprintf(from, sizeof(from), "%s/%s", st->path, m->name);
+		snprintf(to, sizeof(to), "%s/%s", st->path, name);
+		if (maildir_rename_noreplace(from, to) == 0) {
+			free(m->name);
+			m->name = name;
+			return 0;
+		}
+		free(name);
+		/* That name is there already, or cannot be: the mark lasts
+		 * for this session only. */
+		if (errno == EEXIST || errno == ENAMETOOLONG)
+			return 0;
+		if (errno != ENOENT)
+			return maildir_errno(errno);
+		/* Gone (deleted by another program): nothing to mark. */
+		if ((rc = maildir_locate(st->path, m)) == STORE_ECHANGED)
+			return 0;
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/*
  * Unlinking is the only way to delete from a Maildir and there is no
  * multi-file transaction: on an error part way, the messages already
  * unlinked stay gone (and leave the snapshot), the rest stay marked.
- * Messages delivered since open are not in st->msgs, so they are safe.
+ * Seen marks are written after the deletions, each by one rename, and
+ * only when every deletion succeeded: a failed commit leaves them pending
+ * as it leaves the deletions.  Messages delivered since open are not in
+ * st->msgs, so they are safe.
  */
 static int
 maildir_commit(struct store *st, char *err, size_t errlen)
 {
 	struct maildir *md = st->priv;
+	struct store_msg *m;
 	char dir[PATH_MAX];
 	size_t i, j;
 	int rc = 0, rc2;
@@ -643,7 +772,16 @@ maildir_commit(struct store *st, char *err, size_t errlen)
 		if ((rc = maildir_unlink_msg(st, &st->msgs[i])) == 0)
 			st->msgs[i].deleted = 2;	/* really gone */
 	}
-	/* Make the unlinks durable before we report success. */
+	for (i = 0; rc == 0 && i < st->count; i++) {
+		m = &st->msgs[i];
+		if (m->deleted || !m->seen_mark)
+			continue;
+		if ((rc = maildir_seen_msg(st, m)) == 0) {
+			m->seen = 1;
+			m->seen_mark = 0;
+		}
+	}
+	/* Make the unlinks and renames durable before we report success. */
 	snprintf(dir, sizeof(dir), "%s/new", st->path);
 	rc2 = maildir_fsync_dir(dir);
 	snprintf(dir, sizeof(dir), "%s/cur", st->path);
@@ -663,7 +801,7 @@ maildir_commit(struct store *st, char *err, size_t errlen)
 	if (rc == 0)
 		rc = rc2;
 	if (rc != 0)
-		return store__fail(err, errlen, rc, "%s: delete failed: %s",
+		return store__fail(err, errlen, rc, "%s: commit failed: %s",
 		    st->path, store_strerror(rc));
 	return 0;
 }

@@ -12,8 +12,13 @@
  * messages plus whatever was delivered since the snapshot into a new file
  * and renames it over the old one, so a crash leaves one or the other.
  *
- * Unique ids live in a side file (mbox_uidl.c).  The file format rules are
- * in mbox_parse.c and docs/storage.md (mbox).
+ * A shared reader (store_open_shared) takes the snapshot under an fcntl
+ * read lock only, creates nothing and never commits.
+ *
+ * Unique ids and our seen marks live in a side file (mbox_uidl.c,
+ * mbox_seen.c); a commit with only seen marks rewrites that file alone.
+ * Delivery is in mbox_deliver.c.  The file format rules are in
+ * mbox_parse.c and docs/storage.md (mbox).
  */
 
 #include <sys/stat.h>
@@ -26,7 +31,6 @@
 #include <string.h>
 #include <strings.h>
 #include <dirent.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -36,11 +40,6 @@
 #include "mbox_lock.h"
 #include "mbox_parse.h"
 
-/* Bounded I/O buffer: files are streamed, never read whole. */
-#define MBOX_IOBUF	65536
-/* Longest envelope sender we put on a From_ line (RFC 5321 §4.5.3.1.3
- * allows 256 octets for a path). */
-#define MBOX_SENDER_MAX	256
 
 struct mbox_priv {
 	int fd;			/* the snapshot's file, read unlocked */
@@ -53,8 +52,8 @@ struct mbox_priv {
 	struct mbox_uidl uidl;
 };
 
-static int
-mbox_errno(int e)
+int
+mbox__errno(int e)
 {
 	switch (e) {
 	case EACCES:
@@ -89,8 +88,8 @@ mbox__fingerprint(const char *fromline, size_t fromlen, const char *head,
 }
 
 /* pread all of LEN unless end of file comes first. */
-static ssize_t
-mbox_pread(int fd, char *buf, size_t len, off_t off)
+ssize_t
+mbox__pread(int fd, char *buf, size_t len, off_t off)
 {
 	size_t got = 0;
 	ssize_t n;
@@ -108,8 +107,8 @@ mbox_pread(int fd, char *buf, size_t len, off_t off)
 	return (ssize_t)got;
 }
 
-static int
-mbox_pwrite(int fd, const char *buf, size_t len, off_t off)
+int
+mbox__pwrite(int fd, const char *buf, size_t len, off_t off)
 {
 	ssize_t n;
 
@@ -118,7 +117,7 @@ mbox_pwrite(int fd, const char *buf, size_t len, off_t off)
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1)
-			return mbox_errno(errno);
+			return mbox__errno(errno);
 		buf += n;
 		len -= (size_t)n;
 		off += n;
@@ -142,7 +141,7 @@ mbox_check_fp(int fd, const struct mbox_ent *e)
 	want = (size_t)(e->offset - e->from_off);
 	if (want > sizeof(line))
 		want = sizeof(line);
-	if ((got = mbox_pread(fd, line, want, e->from_off)) != (ssize_t)want)
+	if ((got = mbox__pread(fd, line, want, e->from_off)) != (ssize_t)want)
 		return got < 0 ? STORE_ETEMP : STORE_ECHANGED;
 	n = want;
 	if (n > 0 && (off_t)want == e->offset - e->from_off &&
@@ -154,7 +153,7 @@ mbox_check_fp(int fd, const struct mbox_ent *e)
 	if (n > MBOX_FROMLINE_MAX)
 		n = MBOX_FROMLINE_MAX;
 	hlen = e->keylen < MBOX_HEAD_MAX ? (size_t)e->keylen : MBOX_HEAD_MAX;
-	if ((got = mbox_pread(fd, head, hlen, e->offset)) != (ssize_t)hlen)
+	if ((got = mbox__pread(fd, head, hlen, e->offset)) != (ssize_t)hlen)
 		return got < 0 ? STORE_ETEMP : STORE_ECHANGED;
 	if (mbox__fingerprint(line, n, head, hlen, md) != 0)
 		return STORE_ETEMP;
@@ -163,8 +162,8 @@ mbox_check_fp(int fd, const struct mbox_ent *e)
 
 /* Create the directories above the file PATH (mode 0700, as for a new
  * user's mail directory). */
-static int
-mbox_mkparents(const char *path)
+int
+mbox__mkparents(const char *path)
 {
 	char buf[PATH_MAX];
 	char *p;
@@ -175,7 +174,7 @@ mbox_mkparents(const char *path)
 	for (p = strchr(buf + 1, '/'); p != NULL; p = strchr(p + 1, '/')) {
 		*p = '\0';
 		if (mkdir(buf, 0700) == -1 && errno != EEXIST)
-			return mbox_errno(errno);
+			return mbox__errno(errno);
 		*p = '/';
 	}
 	return 0;
@@ -198,7 +197,7 @@ mbox_fsync_dir(const char *path)
 	else
 		*slash = '\0';
 	if ((fd = open(buf, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return mbox_errno(errno);
+		return mbox__errno(errno);
 	if (fsync(fd) == -1)
 		rc = STORE_ETEMP;
 	close(fd);
@@ -244,6 +243,8 @@ mbox_scan_msg(const struct mbox_msginfo *m, void *arg)
 	e->from_off = m->from_off;
 	e->offset = m->offset;
 	e->keylen = m->keylen;
+	e->status_seen = m->status_seen;
+	st->msgs[st->count].seen = m->status_seen;
 	if (mbox__fingerprint(m->fromline, m->fromlen, m->head, m->headlen,
 	    e->fp) != 0)
 		return STORE_ETEMP;
@@ -273,8 +274,8 @@ mbox_parse_fd(struct store *st, struct mbox_priv *pv, int fd, off_t size)
 		size_t want = size - off < MBOX_IOBUF ?
 		    (size_t)(size - off) : MBOX_IOBUF;
 
-		if ((n = mbox_pread(fd, buf, want, off)) < 0)
-			rc = mbox_errno(errno);
+		if ((n = mbox__pread(fd, buf, want, off)) < 0)
+			rc = mbox__errno(errno);
 		else if (n == 0)
 			break;	/* shrunk by a program ignoring locks */
 		else {
@@ -302,6 +303,24 @@ mbox_priv_free(struct mbox_priv *pv)
 	free(pv);
 }
 
+/* The locks a snapshot is taken under: a session's open creates a missing
+ * INBOX (a new user has no mail yet; store.c has refused other missing
+ * folders) and takes the writers' locks; a shared reader creates nothing
+ * and takes only a read lock. */
+static int
+mbox_snapshot_lock(struct store *st, struct mbox_lock *lk, char *err,
+    size_t errlen)
+{
+	int rc;
+
+	if (st->readonly)
+		return mbox_lock_open_shared(lk, st->path, err, errlen);
+	if ((rc = mbox__mkparents(st->path)) != 0)
+		return store__fail(err, errlen, rc, "%s: cannot create "
+		    "directory: %s", st->path, strerror(errno));
+	return mbox_lock_open(lk, st->path, 1, err, errlen);
+}
+
 static int
 mbox_open(struct store *st, char *err, size_t errlen)
 {
@@ -313,14 +332,7 @@ mbox_open(struct store *st, char *err, size_t errlen)
 	if ((pv = calloc(1, sizeof(*pv))) == NULL)
 		return STORE_ENOMEM;
 	pv->fd = -1;
-	/* store.c has refused a missing folder other than INBOX; a missing
-	 * INBOX is created (a new user has no mail yet). */
-	if ((rc = mbox_mkparents(st->path)) != 0) {
-		free(pv);
-		return store__fail(err, errlen, rc, "%s: cannot create "
-		    "directory: %s", st->path, strerror(errno));
-	}
-	if ((rc = mbox_lock_open(&lk, st->path, 1, err, errlen)) != 0) {
+	if ((rc = mbox_snapshot_lock(st, &lk, err, errlen)) != 0) {
 		free(pv);
 		return rc;
 	}
@@ -336,8 +348,15 @@ mbox_open(struct store *st, char *err, size_t errlen)
 		    store_strerror(rc));
 		goto fail;
 	}
+	/* A writer that honours only the dotlock may have been appending
+	 * under our read lock: then the last message may be partial. */
+	if (st->readonly && !mbox_lock_quiet(&lk, st->path, sb.st_size)) {
+		rc = store__fail(err, errlen, STORE_ETEMP, "%s: mailbox "
+		    "being written by another program", st->path);
+		goto fail;
+	}
 	if ((rc = mbox__uidl_assign(st->path, &pv->uidl, st->msgs, pv->ent,
-	    st->count, err, errlen)) != 0)
+	    st->count, st->readonly, err, errlen)) != 0)
 		goto fail;
 	pv->fd = mbox_lock_release(&lk, 1);
 	st->priv = pv;
@@ -383,7 +402,7 @@ mbox_src_read(struct store_rawsrc *base, char *buf, size_t len)
 			want = sizeof(s->in);
 			if ((off_t)want > s->end - s->pos)
 				want = (size_t)(s->end - s->pos);
-			if ((got = mbox_pread(s->fd, s->in, want, s->pos)) < 0)
+			if ((got = mbox__pread(s->fd, s->in, want, s->pos)) < 0)
 				return STORE_ETEMP;
 			if (got == 0)
 				return STORE_ECHANGED;	/* truncated */
@@ -420,7 +439,7 @@ mbox_same_file(const struct store *st, const struct mbox_priv *pv)
 	struct stat sb;
 
 	if (lstat(st->path, &sb) == -1)
-		return errno == ENOENT ? STORE_ECHANGED : mbox_errno(errno);
+		return errno == ENOENT ? STORE_ECHANGED : mbox__errno(errno);
 	if (sb.st_dev != pv->dev || sb.st_ino != pv->ino ||
 	    sb.st_size < pv->size)
 		return STORE_ECHANGED;
@@ -445,7 +464,7 @@ mbox_rawsrc_open(struct store *st, size_t i, struct store_rawsrc **out)
 	/* Its own descriptor: a commit may swap pv->fd under an open reader. */
 	if ((s->fd = fcntl(pv->fd, F_DUPFD_CLOEXEC, 0)) == -1) {
 		free(s);
-		return mbox_errno(errno);
+		return mbox__errno(errno);
 	}
 	s->base.read = mbox_src_read;
 	s->base.close = mbox_src_close;
@@ -478,7 +497,7 @@ mbox_copy_put(struct mbox_copy *c, const char *b, size_t n)
 
 	if (n == 0)
 		return 0;
-	if ((rc = mbox_pwrite(c->to, b, n, c->wpos)) != 0)
+	if ((rc = mbox__pwrite(c->to, b, n, c->wpos)) != 0)
 		return rc;
 	c->wpos += (off_t)n;
 	for (k = n > 3 ? n - 3 : 0; k < n; k++) {
@@ -502,8 +521,8 @@ mbox_copy_range(struct mbox_copy *c, off_t start, off_t end, int skip_nl)
 	while (start < end) {
 		want = end - start < MBOX_IOBUF ? (size_t)(end - start) :
 		    MBOX_IOBUF;
-		if ((n = mbox_pread(c->from, c->buf, want, start)) < 0)
-			return mbox_errno(errno);
+		if ((n = mbox__pread(c->from, c->buf, want, start)) < 0)
+			return mbox__errno(errno);
 		if (n == 0)
 			return STORE_ECHANGED;
 		start += n;
@@ -589,7 +608,7 @@ static int
 mbox_match_owner(int fd, const struct stat *old)
 {
 	if (fchmod(fd, old->st_mode & 07777) == -1)
-		return mbox_errno(errno);
+		return mbox__errno(errno);
 	if ((old->st_uid != geteuid() || old->st_gid != getegid()) &&
 	    fchown(fd, old->st_uid, old->st_gid) == -1)
 		return STORE_EPERM;
@@ -632,6 +651,7 @@ mbox_commit_locked(struct store *st, struct mbox_lock *lk, char *err,
     size_t errlen)
 {
 	struct mbox_priv *pv = st->priv;
+	struct mbox_uidl_tail tail;
 	struct mbox_copy c;
 	struct stat old, sb;
 	char tmp[PATH_MAX];
@@ -652,8 +672,21 @@ mbox_commit_locked(struct store *st, struct mbox_lock *lk, char *err,
 		if ((rc = mbox_check_fp(lk->fd, &pv->ent[i])) != 0)
 			return store__fail(err, errlen, rc, "%s: message %zu "
 			    "changed by another program", st->path, i + 1);
-
 	memset(&c, 0, sizeof(c));
+	if ((rc = mbox__uidl_tail_load(st->path, &pv->uidl, pv->size,
+	    &tail)) != 0)
+		return rc;
+	/* Only seen marks to write: they live in the side file, and the
+	 * mailbox itself stays as it is (mbox_seen.c). */
+	for (i = 0; i < st->count && !st->msgs[i].deleted; i++)
+		;
+	if (i == st->count) {
+		if ((rc = mbox__uidl_save(st->path, &pv->uidl, st->msgs,
+		    pv->ent, NULL, st->count, 0, &tail)) != 0)
+			store__fail(err, errlen, rc, "%s: cannot write uid "
+			    "file", st->path);
+		goto out;
+	}
 	newfrom = calloc(st->count ? st->count : 1, sizeof(*newfrom));
 	c.buf = malloc(MBOX_IOBUF);
 	if (newfrom == NULL || c.buf == NULL) {
@@ -661,7 +694,7 @@ mbox_commit_locked(struct store *st, struct mbox_lock *lk, char *err,
 		goto out;
 	}
 	if ((fd = mbox_tmp_open(st->path, tmp, sizeof(tmp))) == -1) {
-		rc = store__fail(err, errlen, mbox_errno(errno),
+		rc = store__fail(err, errlen, mbox__errno(errno),
 		    "%s: cannot create temporary file: %s", st->path,
 		    strerror(errno));
 		goto out;
@@ -679,14 +712,15 @@ mbox_commit_locked(struct store *st, struct mbox_lock *lk, char *err,
 	}
 	/* Uids for both layouts first, so a crash on either side of the
 	 * rename keeps every uid (mbox_uidl.c). */
+	tail.newtail = snapend;
 	if ((rc = mbox__uidl_save(st->path, &pv->uidl, st->msgs, pv->ent,
-	    newfrom, st->count, 1)) != 0) {
+	    newfrom, st->count, 1, &tail)) != 0) {
 		store__fail(err, errlen, rc, "%s: cannot write uid file",
 		    st->path);
 		goto out_unlink;
 	}
 	if (rename(tmp, st->path) == -1) {
-		rc = store__fail(err, errlen, mbox_errno(errno),
+		rc = store__fail(err, errlen, mbox__errno(errno),
 		    "%s: rename: %s", st->path, strerror(errno));
 		goto out_unlink;
 	}
@@ -697,7 +731,7 @@ mbox_commit_locked(struct store *st, struct mbox_lock *lk, char *err,
 	 */
 	(void)mbox_fsync_dir(st->path);
 	(void)mbox__uidl_save(st->path, &pv->uidl, st->msgs, pv->ent,
-	    newfrom, st->count, 0);
+	    newfrom, st->count, 0, &tail);
 	mbox_snapshot_update(st, newfrom, snapend, fd, &sb);
 	fd = -1;
 	rc = 0;
@@ -709,6 +743,7 @@ out:
 		close(fd);
 	free(newfrom);
 	free(c.buf);
+	mbox__uidl_tail_free(&tail);
 	return rc;
 }
 
@@ -730,131 +765,6 @@ mbox_commit(struct store *st, char *err, size_t errlen)
 }
 
 /*
- * Delivery.
- */
-
-/* "From SENDER DATE\n": SENDER made one printable word, DATE as ctime(3)
- * in UTC without zone (RFC 4155 Appendix A). */
-static size_t
-mbox_from_line(char *buf, size_t len, const char *sender, time_t now)
-{
-	char who[MBOX_SENDER_MAX + 1], date[64];
-	struct tm tm;
-	size_t i, n = 0;
-
-	if (sender != NULL && sender[0] == '<')
-		sender++;
-	for (i = 0; sender != NULL && sender[i] != '\0' &&
-	    n < MBOX_SENDER_MAX; i++) {
-		unsigned char ch = (unsigned char)sender[i];
-
-		if (ch == '>' && sender[i + 1] == '\0')
-			break;
-		who[n++] = ch <= 0x20 || ch >= 0x7f ? '_' : (char)ch;
-	}
-	who[n] = '\0';
-	gmtime_r(&now, &tm);
-	strftime(date, sizeof(date), "%a %b %e %H:%M:%S %Y", &tm);
-	return (size_t)snprintf(buf, len, "From %s %s\n",
-	    n > 0 ? who : "MAILER-DAEMON", date);
-}
-
-/* Append the message from IN at *POS of FD. */
-static int
-mbox_append(int fd, off_t *pos, int in, const char *sender)
-{
-	struct mbox_encode enc;
-	char head[MBOX_SENDER_MAX + 128], tail[3];
-	char *ibuf, *obuf;
-	size_t n;
-	ssize_t got;
-	int rc = 0;
-
-	ibuf = malloc(MBOX_IOBUF);
-	obuf = malloc(2 * MBOX_IOBUF + MBOX_ENCODE_SLACK);
-	if (ibuf == NULL || obuf == NULL) {
-		rc = STORE_ENOMEM;
-		goto out;
-	}
-	/* Make the new From_ line a separator: the file must end with an
-	 * empty line (RFC 4155 Appendix A). */
-	if (*pos > 0) {
-		n = *pos < 3 ? (size_t)*pos : 3;
-		if (mbox_pread(fd, tail, n, *pos - (off_t)n) != (ssize_t)n) {
-			rc = STORE_ETEMP;
-			goto out;
-		}
-		n = mbox_sep_fixup(tail, n, *pos, head);
-	} else
-		n = 0;
-	n += mbox_from_line(head + n, sizeof(head) - n, sender, time(NULL));
-	if ((rc = mbox_pwrite(fd, head, n, *pos)) != 0)
-		goto out;
-	*pos += (off_t)n;
-	mbox_encode_init(&enc);
-	for (;;) {
-		got = read(in, ibuf, MBOX_IOBUF);
-		if (got == -1 && errno == EINTR)
-			continue;
-		if (got == -1) {
-			rc = STORE_ETEMP;
-			goto out;
-		}
-		if (got == 0)
-			break;
-		n = mbox_encode(&enc, ibuf, (size_t)got, obuf);
-		if ((rc = mbox_pwrite(fd, obuf, n, *pos)) != 0)
-			goto out;
-		*pos += (off_t)n;
-	}
-	n = mbox_encode_finish(&enc, obuf);
-	/* The empty line that ends every message (RFC 4155 Appendix A). */
-	obuf[n++] = '\n';
-	if ((rc = mbox_pwrite(fd, obuf, n, *pos)) != 0)
-		goto out;
-	*pos += (off_t)n;
-out:
-	free(ibuf);
-	free(obuf);
-	return rc;
-}
-
-static int
-mbox_deliver(const char *path, int fd, const char *envelope_from,
-    char *err, size_t errlen)
-{
-	struct mbox_lock lk;
-	struct stat sb;
-	off_t pos;
-	int rc;
-
-	if ((rc = mbox_mkparents(path)) != 0)
-		return store__fail(err, errlen, rc, "%s: cannot create "
-		    "directory: %s", path, strerror(errno));
-	if ((rc = mbox_lock_open(&lk, path, 1, err, errlen)) != 0)
-		return rc;
-	if (fstat(lk.fd, &sb) == -1) {
-		rc = store__fail(err, errlen, STORE_ETEMP, "%s: %s", path,
-		    strerror(errno));
-		goto out;
-	}
-	pos = sb.st_size;
-	rc = mbox_append(lk.fd, &pos, fd, envelope_from);
-	if (rc == 0 && fsync(lk.fd) == -1)
-		rc = STORE_ETEMP;
-	if (rc != 0) {
-		/* Leave no partial message behind: readers would see it. */
-		if (ftruncate(lk.fd, sb.st_size) == 0)
-			(void)fsync(lk.fd);
-		store__fail(err, errlen, rc, "%s: delivery failed: %s", path,
-		    store_strerror(rc));
-	}
-out:
-	mbox_lock_release(&lk, 0);
-	return rc;
-}
-
-/*
  * Folders: the regular files of the root directory, except the INBOX,
  * dot-files (our uid files among them), lock and temporary files, and
  * names store_open() would refuse anyway.
@@ -870,7 +780,7 @@ mbox_list_folders(const char *root, const char *inbox,
 	int have_in;
 
 	if ((d = opendir(root)) == NULL)
-		return errno == ENOENT ? 0 : mbox_errno(errno);
+		return errno == ENOENT ? 0 : mbox__errno(errno);
 	have_in = inbox != NULL && stat(inbox, &in) == 0;
 	while ((de = readdir(d)) != NULL) {
 		len = strlen(de->d_name);
@@ -897,6 +807,6 @@ const struct store_backend store__mbox = {
 	.rawsrc_open = mbox_rawsrc_open,
 	.commit = mbox_commit,
 	.close = mbox_close,
-	.deliver = mbox_deliver,
+	.deliver = mbox__deliver,
 	.list_folders = mbox_list_folders,
 };

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,15 +100,16 @@ mbox_dotlock_try(const char *dotpath, char *err, size_t errlen)
 	return 0;
 }
 
-/* One attempt at the fcntl write lock: 0, 1 when busy, or an error. */
+/* One attempt at the fcntl lock of TYPE (F_WRLCK, or F_RDLCK for a
+ * shared reader): 0, 1 when busy, or an error. */
 static int
-mbox_fcntl_try(int fd, char *err, size_t errlen)
+mbox_fcntl_try(int fd, short type, char *err, size_t errlen)
 {
 	struct flock fl;
 	int cmd;
 
 	memset(&fl, 0, sizeof(fl));
-	fl.l_type = F_WRLCK;
+	fl.l_type = type;
 	fl.l_whence = SEEK_SET;
 #ifdef F_OFD_SETLK
 	/*
@@ -144,15 +146,18 @@ mbox_fcntl_unlock(int fd)
 }
 
 /* Open PATH for the lock: a regular file, never through a symlink (a user
- * could otherwise point their mailbox at a file they may not read). */
+ * could otherwise point their mailbox at a file they may not read).
+ * CREATE < 0 opens it read-only, for a shared reader. */
 static int
 mbox_lock_openfile(const char *path, int create, char *err, size_t errlen)
 {
 	struct stat sb;
 	int fd, flags = O_RDWR | O_NOFOLLOW | O_CLOEXEC;
 
-	if (create)
+	if (create > 0)
 		flags |= O_CREAT;
+	if (create < 0)
+		flags = O_RDONLY | O_NOFOLLOW | O_CLOEXEC;
 	if ((fd = open(path, flags, 0600)) == -1) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			return store__fail(err, errlen, STORE_ENOFOLDER,
@@ -204,7 +209,7 @@ mbox_lock_open(struct mbox_lock *lk, const char *path, int create,
 				(void)unlink(lk->dotpath);
 				break;
 			}
-			if ((rc = mbox_fcntl_try(fd, err, errlen)) == 0 &&
+			if ((rc = mbox_fcntl_try(fd, F_WRLCK, err, errlen)) == 0 &&
 			    mbox_lock_same(fd, path)) {
 				lk->fd = fd;
 				return 0;
@@ -246,4 +251,58 @@ mbox_lock_release(struct mbox_lock *lk, int keep)
 		lk->dotpath = NULL;
 	}
 	return fd;
+}
+
+/* Is a dotlock on PATH held (a lock file that is not stale)?  A reader
+ * may not create one, but it can wait for a writer's to go away. */
+static int
+mbox_dotlock_held(const char *path)
+{
+	char dotpath[PATH_MAX];
+	struct stat sb;
+
+	if ((size_t)snprintf(dotpath, sizeof(dotpath), "%s.lock", path) >=
+	    sizeof(dotpath) || lstat(dotpath, &sb) == -1)
+		return 0;
+	return time(NULL) - sb.st_mtime < (time_t)mbox_lock_stale_s;
+}
+
+int
+mbox_lock_open_shared(struct mbox_lock *lk, const char *path, char *err,
+    size_t errlen)
+{
+	long long deadline = mbox_now_ms() + mbox_lock_wait_ms;
+	int fd, rc;
+
+	lk->fd = -1;
+	lk->dotpath = NULL;	/* never ours: release must not unlink it */
+	for (;;) {
+		if (!mbox_dotlock_held(path)) {
+			if ((fd = mbox_lock_openfile(path, -1, err,
+			    errlen)) < 0)
+				return fd;
+			if ((rc = mbox_fcntl_try(fd, F_RDLCK, err,
+			    errlen)) == 0 && mbox_lock_same(fd, path)) {
+				lk->fd = fd;
+				return 0;
+			}
+			close(fd);
+			if (rc < 0)
+				return rc;
+		}
+		if (mbox_now_ms() >= deadline)
+			return store__fail(err, errlen, STORE_ETEMP,
+			    "%s: mailbox locked by another program", path);
+		mbox_sleep_ms(MBOX_LOCK_POLL_MS);
+	}
+}
+
+int
+mbox_lock_quiet(const struct mbox_lock *lk, const char *path, off_t size)
+{
+	struct stat sb;
+
+	if (fstat(lk->fd, &sb) == -1 || sb.st_size != size)
+		return 0;
+	return !mbox_dotlock_held(path);
 }

@@ -17,6 +17,7 @@
 #define POLYPOP_MBOX_LOCK_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #define MBOX_LOCK_WAIT		10000	/* ms */
 #define MBOX_LOCK_STALE		300	/* s, as liblockfile */
@@ -35,6 +36,23 @@ struct mbox_lock {
  */
 int mbox_lock_open(struct mbox_lock *lk, const char *path, int create,
     char *err, size_t errlen);
+
+/*
+ * For a shared reader (store_open_shared), who may not be able to write
+ * the directory: wait until no dotlock is held (without taking one), then
+ * open PATH read-only under an fcntl read lock, which any number of
+ * readers can hold at once and which keeps fcntl-honouring writers (our
+ * own delivery among them) out until it is released.  No file is
+ * created: a missing one is STORE_ENOFOLDER.
+ */
+int mbox_lock_open_shared(struct mbox_lock *lk, const char *path,
+    char *err, size_t errlen);
+
+/* After reading SIZE octets under a shared lock: did the file stay that
+ * size with no dotlock appearing?  A writer that honours only the dotlock
+ * may have been appending meanwhile if not. */
+int mbox_lock_quiet(const struct mbox_lock *lk, const char *path,
+    off_t size);
 
 /* Drop both locks.  With KEEP the file stays open and its descriptor is
  * returned (a snapshot keeps reading it unlocked); otherwise it is closed

@@ -268,6 +268,7 @@ msg_feed(struct mbox_parser *p, const char *b, size_t n)
 	char out[1024 + MBOX_UNQUOTE_SLACK];
 	size_t k, o;
 
+	mbox_status_feed(&p->status, b, n);
 	if (p->msg.headlen < MBOX_HEAD_MAX) {
 		k = MBOX_HEAD_MAX - p->msg.headlen;
 		if (k > n)
@@ -300,6 +301,7 @@ msg_start(struct mbox_parser *p, off_t off)
 	p->msg.headlen = 0;
 	p->in_msg = 1;
 	mbox_unquote_init(&p->uq);
+	mbox_status_init(&p->status);
 	memset(&p->crlf, 0, sizeof(p->crlf));
 	p->wire = 0;
 	mark_set(p, &p->cur, off, 0);
@@ -310,6 +312,7 @@ static int
 msg_emit(struct mbox_parser *p)
 {
 	p->in_msg = 0;
+	p->msg.status_seen = p->status.seen;
 	if ((off_t)p->msg.headlen > p->msg.keylen)
 		p->msg.headlen = (size_t)p->msg.keylen;
 	return p->cb != NULL ? p->cb(&p->msg, p->arg) : 0;

@@ -1,10 +1,11 @@
 /*
  * mbox_parse.h - pure mbox byte transformations (no I/O, no allocation).
  *
- * Three pieces, each fed in chunks of any size (a file is streamed with a
+ * Four pieces, each fed in chunks of any size (a file is streamed with a
  * bounded buffer, never read whole):
  *
  *   mbox_parser   splits an mbox file into messages and measures each one;
+ *   mbox_status   finds a Status: header saying the message was read;
  *   mbox_unquote  undoes mboxrd quoting when a message is read;
  *   mbox_encode   LF-normalises and mboxrd-quotes a message being delivered.
  *
@@ -31,6 +32,21 @@
 #define MBOX_FROMLINE_MAX	1024
 #define MBOX_HEAD_MAX		512
 
+/*
+ * The Status: header (mutt, Pine, UW and Dovecot write it): a message whose
+ * header holds "Status:" with an 'R' in its value has been read.  Fed the
+ * raw octets of a message in chunks; looks no further than the empty line
+ * that ends the header.  Implemented in mbox_seen.c.
+ */
+struct mbox_status {
+	int state;		/* SS_* in mbox_seen.c */
+	unsigned int match;	/* octets of "status:" matched */
+	int in_status;		/* the current field is Status: */
+	int seen;		/* found R */
+};
+void mbox_status_init(struct mbox_status *s);
+void mbox_status_feed(struct mbox_status *s, const char *in, size_t len);
+
 /* What the parser reports for each message. */
 struct mbox_msginfo {
 	off_t from_off;		/* first octet of the From_ line */
@@ -40,6 +56,7 @@ struct mbox_msginfo {
 	uint64_t wire;		/* size unquoted and CRLF-normalised */
 	size_t fromlen;		/* From_ line less line end, truncated */
 	size_t headlen;		/* min(KEYLEN, MBOX_HEAD_MAX) */
+	int status_seen;	/* Status: holds R (mbox_status) */
 	char fromline[MBOX_FROMLINE_MAX + 1];
 	char head[MBOX_HEAD_MAX];
 };
@@ -113,6 +130,7 @@ struct mbox_parser {
 	unsigned int match;	/* octets of "From " matched at line start */
 	int matching;		/* this line may still be a separator */
 	struct mbox_unquote uq;
+	struct mbox_status status;
 	struct store_crlf crlf;
 	uint64_t wire;
 	struct mbox_linemark cur, prev;

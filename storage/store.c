@@ -551,6 +551,47 @@ fail:
 	return rc;
 }
 
+/*
+ * The read-only open of RFC 1082 discussion groups: "a maildrop associated
+ * with a discussion group is considered to be read-only to the POP3
+ * client".  No maildrop lock, since readers cannot disturb each other and
+ * a group may have any number of them; and nothing is created, not even
+ * an INBOX, since a reader has no business making one.
+ */
+int
+store_open_shared(const struct store_location *loc,
+    const struct store_user *u, const char *folder, struct store **out,
+    char *err, size_t errlen)
+{
+	struct store *st;
+	int rc;
+
+	*out = NULL;
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		return STORE_ENOMEM;
+	st->be = store_backend_of(loc->kind);
+	st->readonly = 1;
+	if ((rc = store_folder_path(loc, u, folder, &st->path, err,
+	    errlen)) != 0 ||
+	    (rc = store_check_exists(st->path, err, errlen)) != 0)
+		goto fail;
+	if ((rc = st->be->open(st, err, errlen)) != 0) {
+		store__free_msgs(st);
+		goto fail;
+	}
+	*out = st;
+	return 0;
+fail:
+	store_free(st);
+	return rc;
+}
+
+int
+store_is_readonly(const struct store *st)
+{
+	return st->readonly;
+}
+
 size_t
 store_count(const struct store *st)
 {
@@ -583,6 +624,8 @@ store_total_size(const struct store *st)
 int
 store_set_deleted(struct store *st, size_t i, int deleted)
 {
+	if (st->readonly)
+		return STORE_EPERM;
 	if (i >= st->count)
 		return STORE_EINVAL;
 	st->msgs[i].deleted = deleted != 0;
@@ -605,18 +648,63 @@ store_undelete_all(struct store *st)
 }
 
 int
-store_commit(struct store *st, char *err, size_t errlen)
+store_is_seen(const struct store *st, size_t i)
+{
+	return i < st->count && (st->msgs[i].seen || st->msgs[i].seen_mark);
+}
+
+int
+store_set_seen(struct store *st, size_t i)
+{
+	if (st->readonly)
+		return STORE_EPERM;
+	if (i >= st->count)
+		return STORE_EINVAL;
+	/* Already seen on disk: nothing for commit to write. */
+	if (!st->msgs[i].seen)
+		st->msgs[i].seen_mark = 1;
+	return 0;
+}
+
+void
+store_reset_seen(struct store *st)
 {
 	size_t i;
 
 	for (i = 0; i < st->count; i++)
-		if (st->msgs[i].deleted)
-			break;
-	/* Nothing marked: leave the disk alone (RFC 1939 §6 QUIT with no
-	 * DELE must not touch the maildrop). */
-	if (i == st->count)
+		st->msgs[i].seen_mark = 0;
+}
+
+/* Is there anything for the backend to write? */
+static int
+store_dirty(const struct store *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->count; i++)
+		if (st->msgs[i].deleted || st->msgs[i].seen_mark)
+			return 1;
+	return 0;
+}
+
+int
+store_commit(struct store *st, char *err, size_t errlen)
+{
+	size_t i;
+	int rc;
+
+	/* Nothing marked, or a read-only store: leave the disk alone
+	 * (RFC 1939 §6 QUIT with no DELE must not touch the maildrop;
+	 * RFC 1082 discussion groups are read-only). */
+	if (st->readonly || !store_dirty(st))
 		return 0;
-	return st->be->commit(st, err, errlen);
+	if ((rc = st->be->commit(st, err, errlen)) != 0)
+		return rc;
+	for (i = 0; i < st->count; i++) {
+		st->msgs[i].seen |= st->msgs[i].seen_mark;
+		st->msgs[i].seen_mark = 0;
+	}
+	return 0;
 }
 
 void
@@ -626,7 +714,8 @@ store_close(struct store *st)
 		return;
 	st->be->close(st);
 	store__free_msgs(st);
-	store_lock_release(st->lock_key);
+	if (st->lock_key != NULL)
+		store_lock_release(st->lock_key);
 	store_free(st);
 }
 

@@ -93,6 +93,17 @@ struct store;
 int store_open(const struct store_location *loc, const struct store_user *u,
     const char *folder, struct store **out, char *err, size_t errlen);
 
+/* Open FOLDER of USER as a read-only snapshot without taking the
+ * maildrop lock, so any number of sessions can read it at once (RFC 1082
+ * discussion groups).  A missing folder (INBOX included) is
+ * STORE_ENOFOLDER; nothing is created.  On such a store
+ * store_set_deleted() and store_set_seen() return STORE_EPERM and
+ * store_commit() commits nothing and returns 0. */
+int store_open_shared(const struct store_location *loc,
+    const struct store_user *u, const char *folder, struct store **out,
+    char *err, size_t errlen);
+int store_is_readonly(const struct store *st);
+
 size_t store_count(const struct store *st);
 /* I is 0-based.  The unique id is 1..70 characters of 0x21..0x7E, stable
  * across sessions, restarts and other messages' arrival or deletion, and
@@ -103,20 +114,38 @@ const char *store_uid(const struct store *st, size_t i);
 uint64_t store_total_size(const struct store *st);
 
 /* Deletion marks live in the store so that any protocol can use them.
- * Marking changes nothing on disk until store_commit(). */
+ * Marking changes nothing on disk until store_commit().  On a read-only
+ * store (store_open_shared) store_set_deleted() is STORE_EPERM. */
 int store_set_deleted(struct store *st, size_t i, int deleted);
 int store_is_deleted(const struct store *st, size_t i);
 void store_undelete_all(struct store *st);
 
+/* Seen marks: a message counts as seen if an earlier session marked it
+ * and committed, or another program did (Maildir "S" info flag; mbox
+ * "Status:" header containing R).  Marking changes nothing on disk
+ * until store_commit(); store_reset_seen() drops this session's marks.
+ * They exist for POP3's historic LAST (RFC 1081 "The TRANSACTION State":
+ * at login the server "determines the last message (if any) present in
+ * the maildrop that was referenced by the RETR command"), which needs
+ * earlier sessions' RETRs to survive the session. */
+int store_is_seen(const struct store *st, size_t i);
+int store_set_seen(struct store *st, size_t i);   /* 0 or STORE_EINVAL */
+void store_reset_seen(struct store *st);
+
 /*
  * Remove every message marked deleted, atomically with respect to crashes:
  * afterwards either all marked messages are gone or (on error) none is, and
- * messages delivered since store_open() are kept in every case.  The
- * snapshot stays open and locked; marked messages are cleared from it.
+ * messages delivered since store_open() are kept in every case.  Seen
+ * marks of the messages kept are written under the same rules (a message
+ * is never lost or duplicated by it; a Maildir has no multi-file
+ * transaction, see docs/storage.md).  With nothing marked deleted and no
+ * new seen mark, nothing on disk is touched.  The snapshot stays open and
+ * locked; deleted messages are cleared from it, and seen marks now count
+ * as committed.
  */
 int store_commit(struct store *st, char *err, size_t errlen);
 
-/* Release the lock and free the snapshot.  Commits nothing. */
+/* Release the lock (if any) and free the snapshot.  Commits nothing. */
 void store_close(struct store *st);
 
 /*

@@ -20,6 +20,8 @@ struct store_msg {
 	uint64_t size;		/* wire size, see store.h */
 	char *uid;		/* malloc'd */
 	int deleted;
+	int seen;		/* seen on disk: at open, or by our commit */
+	int seen_mark;		/* marked by this session, not committed */
 	/* Backend-private location of the message. */
 	char *name;		/* maildir: path relative to the Maildir */
 	off_t offset;		/* mbox: first octet after the From_ line */
@@ -35,12 +37,16 @@ struct store_rawsrc {
 
 struct store_backend {
 	const char *name;
-	/* Fill st->msgs/st->count from st->path. */
+	/* Fill st->msgs/st->count (and each msg's seen) from st->path.
+	 * With st->readonly: create nothing, a missing folder is
+	 * STORE_ENOFOLDER, and take no lock that excludes other readers. */
 	int (*open)(struct store *st, char *err, size_t errlen);
 	int (*rawsrc_open)(struct store *st, size_t i,
 	    struct store_rawsrc **out);
-	/* Remove messages with deleted set; on success drop them from
-	 * st->msgs. */
+	/* Remove messages with deleted set and write the seen_mark of the
+	 * others; on success drop the deleted from st->msgs (store.c then
+	 * folds seen_mark into seen).  On failure, marks already written
+	 * are folded by the backend. */
 	int (*commit)(struct store *st, char *err, size_t errlen);
 	void (*close)(struct store *st);	/* free st->priv */
 	/* PATH is the expanded folder path; create the folder if missing. */
@@ -54,7 +60,9 @@ struct store_backend {
 struct store {
 	const struct store_backend *be;
 	char *path;		/* expanded: Maildir dir, or mbox file */
-	char *lock_key;		/* identity in the maildrop lock registry */
+	char *lock_key;		/* identity in the maildrop lock registry,
+				 * NULL when read-only (no lock taken) */
+	int readonly;		/* store_open_shared(): commits nothing */
 	struct store_msg *msgs;
 	size_t count;
 	void *priv;		/* backend state */

@@ -97,6 +97,14 @@ mpath(char *out, size_t cap, const char *rel)
 	ck_assert_int_lt(snprintf(out, cap, "%s/u/%s", tmpdir, rel), (int)cap);
 }
 
+/* TMPDIR/u, the user's Maildir, as a path. */
+static char *
+tmpdir_u(char *out, size_t cap)
+{
+	ck_assert_int_lt(snprintf(out, cap, "%s/u", tmpdir), (int)cap);
+	return out;
+}
+
 /* Write a message file the way a foreign delivery agent would. */
 static void
 put_file(const char *rel, const char *s)
@@ -720,6 +728,206 @@ START_TEST(test_folder_delivery)
 }
 END_TEST
 
+/*
+ * Seen marks (RFC 1081 LAST): the "S" info flag, set by renaming new/NAME
+ * to cur/NAME:2,S.  The base name, so the uid, and the size stay.
+ */
+START_TEST(test_seen_rename)
+{
+	char rel0[512], rel1[512], names[1024], want[1100];
+	struct store *st;
+	char **a;
+	uint64_t size0;
+
+	deliver_str("one\n");
+	only_new(rel0, sizeof(rel0));
+	deliver_str("two\r\n");
+	list_dir("new", names, sizeof(names));
+	snprintf(rel1, sizeof(rel1), "new/%s", strstr(names, ";") + 1);
+	*strchr(rel1, ';') = '\0';
+	st = open_u();
+	a = uids_of(st);
+	size0 = store_size(st, 0);
+	ck_assert(!store_is_seen(st, 0));
+	ck_assert_int_eq(store_set_seen(st, 0), 0);
+	ck_assert_int_eq(store_commit(st, NULL, 0), 0);
+	ck_assert(store_is_seen(st, 0) && !store_is_seen(st, 1));
+	list_dir("new", names, sizeof(names));
+	snprintf(want, sizeof(want), "%s;", rel1 + 4);
+	ck_assert_str_eq(names, want);
+	list_dir("cur", names, sizeof(names));
+	snprintf(want, sizeof(want), "%s:2,S;", rel0 + 4);
+	ck_assert_str_eq(names, want);
+	/* Same message to this session: same uid, size and octets. */
+	ck_assert_str_eq(store_uid(st, 0), a[0]);
+	ck_assert_uint_eq(store_size(st, 0), size0);
+	check_content(st, 0, "one\n", 4, 3);
+	store_close(st);
+
+	st = open_u();
+	ck_assert_uint_eq(store_count(st), 2);
+	ck_assert(store_is_seen(st, 0) && !store_is_seen(st, 1));
+	ck_assert_str_eq(store_uid(st, 0), a[0]);
+	ck_assert_str_eq(store_uid(st, 1), a[1]);
+	ck_assert_uint_eq(store_size(st, 0), size0);
+	check_content(st, 1, "two\r\n", 5, 2);
+	store_close(st);
+	uids_free(a);
+}
+END_TEST
+
+/* Other programs' flags are kept, in ASCII order; sizes from the index
+ * still apply after the rename (it is keyed by base name). */
+START_TEST(test_seen_flags)
+{
+	char names[1024], idx[1024], idx2[1024];
+	struct store *st;
+	char **a;
+	ino_t ino;
+	size_t i;
+
+	st = open_u();
+	store_close(st);
+	put_file("cur/1000000001.A.host:2,FRT", "a\n");
+	put_file("cur/1000000002.B.host:2,a", "b\n");
+	put_file("cur/1000000003.C.host:2,S", "c\n");
+	put_file("new/1000000004.D.host", "dd\n");
+	put_file("cur/1000000005.E.host:1,x", "e\n");
+	st = open_u();
+	ck_assert_uint_eq(store_count(st), 5);
+	for (i = 0; i < 5; i++)
+		ck_assert_int_eq(store_is_seen(st, i), i == 2);
+	a = uids_of(st);
+	store_close(st);
+	ino = read_index(idx, sizeof(idx));
+	ck_assert_ptr_nonnull(strstr(idx, " 1000000004.D.host\n"));
+
+	st = open_u();
+	for (i = 0; i < 5; i++)
+		ck_assert_int_eq(store_set_seen(st, i), 0);
+	ck_assert_int_eq(store_commit(st, NULL, 0), 0);
+	store_close(st);
+	list_dir("new", names, sizeof(names));
+	ck_assert_str_eq(names, "");
+	list_dir("cur", names, sizeof(names));
+	/* An info other than "2," has no flags we could add to. */
+	ck_assert_str_eq(names, "1000000001.A.host:2,FRST;"
+	    "1000000002.B.host:2,Sa;1000000003.C.host:2,S;"
+	    "1000000004.D.host:2,S;1000000005.E.host:1,x;");
+
+	st = open_u();
+	ck_assert_uint_eq(store_count(st), 5);
+	for (i = 0; i < 5; i++) {
+		ck_assert_str_eq(store_uid(st, i), a[i]);
+		ck_assert_int_eq(store_is_seen(st, i), i != 4);
+	}
+	ck_assert_uint_eq(store_size(st, 3), 4);
+	check_content(st, 3, "dd\n", 3, 1);
+	store_close(st);
+	/* The cached size was found under the new name: no rewrite. */
+	ck_assert(read_index(idx2, sizeof(idx2)) == ino);
+	ck_assert_str_eq(idx2, idx);
+	uids_free(a);
+}
+END_TEST
+
+/* Marks are nothing until commit; reset drops them; and a commit with
+ * nothing to do renames nothing. */
+START_TEST(test_seen_uncommitted)
+{
+	char before[1024], names[1024];
+	struct store *st;
+
+	deliver_str("x\n");
+	put_file("cur/1000000001.A.host:2,S", "a\n");
+	list_dir("new", before, sizeof(before));
+	st = open_u();
+	ck_assert_int_eq(store_set_seen(st, 1), 0);
+	ck_assert(store_is_seen(st, 1));
+	store_close(st);
+	list_dir("new", names, sizeof(names));
+	ck_assert_str_eq(names, before);
+
+	st = open_u();
+	ck_assert(!store_is_seen(st, 1));
+	ck_assert_int_eq(store_set_seen(st, 1), 0);
+	store_reset_seen(st);
+	ck_assert(!store_is_seen(st, 1));
+	/* Seen already on disk: marking it again is nothing to write. */
+	ck_assert(store_is_seen(st, 0));
+	ck_assert_int_eq(store_set_seen(st, 0), 0);
+	ck_assert_int_eq(store_commit(st, NULL, 0), 0);
+	store_close(st);
+	list_dir("new", names, sizeof(names));
+	ck_assert_str_eq(names, before);
+	list_dir("cur", names, sizeof(names));
+	ck_assert_str_eq(names, "1000000001.A.host:2,S;");
+}
+END_TEST
+
+/* One commit with deletions and seen marks, while mail arrives. */
+START_TEST(test_seen_and_delete)
+{
+	struct store *st;
+	char **a, names[1024];
+
+	deliver_str("x\n");
+	deliver_str("y\n");
+	deliver_str("z\n");
+	st = open_u();
+	a = uids_of(st);
+	ck_assert_int_eq(store_set_deleted(st, 0, 1), 0);
+	ck_assert_int_eq(store_set_seen(st, 0), 0);
+	ck_assert_int_eq(store_set_seen(st, 1), 0);
+	deliver_str("late\n");
+	ck_assert_int_eq(store_commit(st, NULL, 0), 0);
+	ck_assert_uint_eq(store_count(st), 2);
+	ck_assert(store_is_seen(st, 0) && !store_is_seen(st, 1));
+	store_close(st);
+	list_dir("cur", names, sizeof(names));
+	ck_assert_ptr_nonnull(strstr(names, a[1]));
+	ck_assert_ptr_nonnull(strstr(names, ":2,S;"));
+	ck_assert_ptr_null(strstr(names, a[0]));
+
+	st = open_u();
+	ck_assert_uint_eq(store_count(st), 3);
+	ck_assert_str_eq(store_uid(st, 0), a[1]);
+	ck_assert_str_eq(store_uid(st, 1), a[2]);
+	ck_assert(store_is_seen(st, 0));
+	ck_assert(!store_is_seen(st, 1) && !store_is_seen(st, 2));
+	check_content(st, 2, "late\n", 5, 5);
+	store_close(st);
+	uids_free(a);
+}
+END_TEST
+
+/* A reader's snapshot follows a message another session renamed; a
+ * directory that is not a Maildir is no folder, and is left as it is. */
+START_TEST(test_shared_reader)
+{
+	struct store *r, *st;
+	char path[PATH_MAX], err[256];
+	struct stat sb;
+
+	ck_assert_int_eq(mkdir(tmpdir_u(path, sizeof(path)), 0700), 0);
+	ck_assert_int_eq(store_open_shared(&loc, &user, NULL, &r, err,
+	    sizeof(err)), STORE_ENOFOLDER);
+	mpath(path, sizeof(path), "new");
+	ck_assert_int_ne(stat(path, &sb), 0);
+
+	deliver_str("read me\n");
+	ck_assert_int_eq(store_open_shared(&loc, &user, NULL, &r, err,
+	    sizeof(err)), 0);
+	st = open_u();
+	ck_assert_int_eq(store_set_seen(st, 0), 0);
+	ck_assert_int_eq(store_commit(st, NULL, 0), 0);
+	store_close(st);
+	ck_assert(!store_is_seen(r, 0));	/* a snapshot */
+	check_content(r, 0, "read me\n", 8, 3);
+	store_close(r);
+}
+END_TEST
+
 static Suite *
 maildir_suite(void)
 {
@@ -740,6 +948,11 @@ maildir_suite(void)
 	tcase_add_test(tc, test_size_fields);
 	tcase_add_test(tc, test_odd_names);
 	tcase_add_test(tc, test_folder_delivery);
+	tcase_add_test(tc, test_seen_rename);
+	tcase_add_test(tc, test_seen_flags);
+	tcase_add_test(tc, test_seen_uncommitted);
+	tcase_add_test(tc, test_seen_and_delete);
+	tcase_add_test(tc, test_shared_reader);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -781,6 +781,440 @@ START_TEST(test_list_folders)
 }
 END_TEST
 
+/*
+ * Seen marks (RFC 1081 LAST).  The mailbox is never rewritten for them:
+ * they go to the uid side file, and a Status: header with R counts too.
+ */
+
+static char side[PATH_MAX + 32];
+
+static void
+side_path(void)
+{
+	snprintf(side, sizeof(side), "%s/.inbox.polypop-uidl", tdir);
+}
+
+/* Lines of TEXT that end in STR + "\n". */
+static int
+count_lines_ending(const char *text, const char *str)
+{
+	const char *p = text, *nl;
+	size_t n = strlen(str);
+	int count = 0;
+
+	while ((nl = strchr(p, '\n')) != NULL) {
+		if ((size_t)(nl - p) >= n && memcmp(nl - n, str, n) == 0)
+			count++;
+		p = nl + 1;
+	}
+	return count;
+}
+
+static char *
+slurp_str(const char *path)
+{
+	size_t len;
+	char *buf = slurp(path, &len);
+
+	buf[len] = '\0';
+	return buf;
+}
+
+START_TEST(test_seen_side_file)
+{
+	char *before, *after, *uidl, **u0;
+	uint64_t sizes[3];
+	struct store *st;
+	size_t l1, l2, i;
+
+	side_path();
+	ck_assert_int_eq(deliver(NULL, "Subject: a\n\none\n", 16, "a@b"), 0);
+	ck_assert_int_eq(deliver(NULL, "Subject: b\n\ntwo\n", 16, "a@b"), 0);
+	ck_assert_int_eq(deliver(NULL, "Subject: c\n\nsix\n", 16, "a@b"), 0);
+	before = slurp(inbox, &l1);
+	st = xopen(NULL);
+	u0 = save_uids(st);
+	for (i = 0; i < 3; i++)
+		sizes[i] = store_size(st, i);
+	uidl = slurp_str(side);
+	ck_assert_int_eq(strncmp(uidl, "polypop-mbox-uidl 1 ", 20), 0);
+	free(uidl);
+	ck_assert_int_eq(store_set_seen(st, 0), 0);
+	ck_assert_int_eq(store_set_seen(st, 2), 0);
+	ck_assert_int_eq(store_commit(st, NULL, 0), 0);
+	ck_assert(store_is_seen(st, 0) && !store_is_seen(st, 1) &&
+	    store_is_seen(st, 2));
+	for (i = 0; i < 3; i++) {
+		ck_assert_str_eq(store_uid(st, i), u0[i]);
+		ck_assert_uint_eq(store_size(st, i), sizes[i]);
+	}
+	AM(st, 2, "Subject: c\n\nsix\n");
+	store_close(st);
+	/* Not one octet of the mailbox changed. */
+	after = slurp(inbox, &l2);
+	ck_assert_uint_eq(l1, l2);
+	ck_assert_mem_eq(before, after, l1);
+	uidl = slurp_str(side);
+	ck_assert_int_eq(strncmp(uidl, "polypop-mbox-uidl 2 ", 20), 0);
+	ck_assert_int_eq(count_lines_ending(uidl, " S"), 2);
+	free(uidl);
+
+	st = xopen(NULL);
+	ck_assert_uint_eq(store_count(st), 3);
+	ck_assert(store_is_seen(st, 0) && !store_is_seen(st, 1) &&
+	    store_is_seen(st, 2));
+	for (i = 0; i < 3; i++) {
+		ck_assert_str_eq(store_uid(st, i), u0[i]);
+		ck_assert_uint_eq(store_size(st, i), sizes[i]);
+	}
+	store_close(st);
+	free_uids(u0);
+	free(before);
+	free(after);
+}
+END_TEST
+
+START_TEST(test_seen_uncommitted)
+{
+	struct stat s1, s2;
+	struct store *st;
+	char *u1, *u2;
+
+	side_path();
+	ck_assert_int_eq(deliver(NULL, "x\n", 2, "a@b"), 0);
+	st = xopen(NULL);
+	store_close(st);
+	u1 = slurp_str(side);
+	ck_assert_int_eq(stat(side, &s1), 0);
+	st = xopen(NULL);
+	ck_assert_int_eq(store_set_seen(st, 0), 0);
+	store_close(st);		/* no commit */
+	st = xopen(NULL);
+	ck_assert(!store_is_seen(st, 0));
+	ck_assert_int_eq(store_set_seen(st, 0), 0);
+	store_reset_seen(st);
+	ck_assert(!store_is_seen(st, 0));
+	ck_assert_int_eq(store_commit(st, NULL, 0), 0);
+	store_close(st);
+	/* Neither wrote the side file. */
+	ck_assert_int_eq(stat(side, &s2), 0);
+	ck_assert_int_eq(s1.st_ino, s2.st_ino);
+	u2 = slurp_str(side);
+	ck_assert_str_eq(u1, u2);
+	st = xopen(NULL);
+	ck_assert(!store_is_seen(st, 0));
+	store_close(st);
+	free(u1);
+	free(u2);
+}
+END_TEST
+
+/* Status: as mutt, Pine and Dovecot write it: R is "read".  Only in the
+ * header, any case of the field name, folded or not. */
+START_TEST(test_seen_status)
+{
+	static const char box[] =
+	    "From a Thu Jan  1 00:00:00 1970\n"
+	    "Subject: read\nStatus: RO\n\nbody\n\n"
+	    "From b Thu Jan  1 00:00:00 1970\n"
+	    "Status: O\nX-Status: R\n\nStatus: R in the body\n\n"
+	    "From c Thu Jan  1 00:00:00 1970\r\n"
+	    "STATUS:\r\n  R\r\nSubject: x\r\n\r\nbody\r\n\n"
+	    "From d Thu Jan  1 00:00:00 1970\n"
+	    "Subject: Status: R\nX-Status: RO\nstatus: O\n\n"
+	    "From e Thu Jan  1 00:00:00 1970\n"
+	    "Subject: none\n\n";
+	static const int want[] = { 1, 0, 1, 0, 0 };
+	struct store *st;
+	char *uidl, **u0;
+	size_t i;
+
+	side_path();
+	spit(inbox, box, sizeof(box) - 1);
+	st = xopen(NULL);
+	ck_assert_uint_eq(store_count(st), 5);
+	u0 = save_uids(st);
+	for (i = 0; i < 5; i++)
+		ck_assert_msg(store_is_seen(st, i) == want[i],
+		    "message %zu", i + 1);
+	/* Seen already: nothing to write. */
+	ck_assert_int_eq(store_set_seen(st, 0), 0);
+	ck_assert_int_eq(store_commit(st, NULL, 0), 0);
+	uidl = slurp_str(side);
+	ck_assert_int_eq(strncmp(uidl, "polypop-mbox-uidl 1 ", 20), 0);
+	free(uidl);
+	ck_assert_int_eq(store_set_seen(st, 1), 0);
+	ck_assert_int_eq(store_commit(st, NULL, 0), 0);
+	store_close(st);
+	uidl = slurp_str(side);
+	ck_assert_int_eq(count_lines_ending(uidl, " S"), 1);
+	free(uidl);
+	st = xopen(NULL);
+	for (i = 0; i < 5; i++) {
+		ck_assert_int_eq(store_is_seen(st, i), want[i] || i == 1);
+		ck_assert_str_eq(store_uid(st, i), u0[i]);
+	}
+	store_close(st);
+	free_uids(u0);
+}
+END_TEST
+
+/* Replace the first FROM in the side file with TO (same length or not). */
+static void
+side_edit(const char *from, const char *to)
+{
+	char *text = slurp_str(side), *p, *out;
+	size_t n = strlen(text) + strlen(to) + 1;
+
+	ck_assert_ptr_nonnull(p = strstr(text, from));
+	out = malloc(n);
+	snprintf(out, n, "%.*s%s%s", (int)(p - text), text, to,
+	    p + strlen(from));
+	spit(side, out, strlen(out));
+	free(out);
+	free(text);
+}
+
+/* A version 1 side file, as older polypop wrote it, still gives the same
+ * uids; version 2 flags are read, unknown letters ignored, and a bad flag
+ * field is damage (new uids, never old ones). */
+START_TEST(test_seen_old_side_file)
+{
+	char *v1, **u0;
+	struct store *st;
+	size_t len;
+
+	side_path();
+	ck_assert_int_eq(deliver(NULL, "one\n", 4, "a@b"), 0);
+	ck_assert_int_eq(deliver(NULL, "two\n", 4, "a@b"), 0);
+	st = xopen(NULL);
+	u0 = save_uids(st);
+	store_close(st);
+	v1 = slurp_str(side);
+	len = strlen(v1);
+	ck_assert_int_eq(count_lines_ending(v1, " 1"), 1);
+	ck_assert_int_eq(count_lines_ending(v1, " 2"), 1);
+
+	st = xopen(NULL);
+	ck_assert_int_eq(store_set_seen(st, 1), 0);
+	ck_assert_int_eq(store_commit(st, NULL, 0), 0);
+	store_close(st);
+	side_edit(" 2 S\n", " 2 XSy\n");	/* letters of later versions */
+	st = xopen(NULL);
+	ck_assert(!store_is_seen(st, 0) && store_is_seen(st, 1));
+	ck_assert_str_eq(store_uid(st, 1), u0[1]);
+	store_close(st);
+
+	spit(side, v1, len);			/* back to the old file */
+	st = xopen(NULL);
+	ck_assert_str_eq(store_uid(st, 0), u0[0]);
+	ck_assert_str_eq(store_uid(st, 1), u0[1]);
+	ck_assert(!store_is_seen(st, 0) && !store_is_seen(st, 1));
+	store_close(st);
+
+	/* A flag field in a version 1 file is damage. */
+	side_edit(" 2\n", " 2 S\n");
+	st = xopen(NULL);
+	ck_assert_str_ne(store_uid(st, 0), u0[0]);
+	ck_assert_str_ne(store_uid(st, 1), u0[1]);
+	ck_assert_str_ne(store_uid(st, 0), u0[1]);
+	ck_assert(!store_is_seen(st, 1));
+	store_close(st);
+	free_uids(u0);
+	free(v1);
+}
+END_TEST
+
+START_TEST(test_seen_and_delete)
+{
+	struct store *st;
+	char **u0, *uidl;
+	size_t i;
+
+	side_path();
+	for (i = 0; i < 4; i++)
+		ck_assert_int_eq(deliver(NULL, i % 2 ? "odd\n" : "even\n",
+		    i % 2 ? 4 : 5, "a@b"), 0);
+	st = xopen(NULL);
+	u0 = save_uids(st);
+	ck_assert_int_eq(store_set_deleted(st, 1, 1), 0);
+	ck_assert_int_eq(store_set_seen(st, 0), 0);
+	ck_assert_int_eq(store_set_seen(st, 1), 0);
+	ck_assert_int_eq(store_set_seen(st, 2), 0);
+	ck_assert_int_eq(deliver(NULL, "late\n", 5, "a@b"), 0);
+	ck_assert_int_eq(store_commit(st, NULL, 0), 0);
+	ck_assert_uint_eq(store_count(st), 3);
+	ck_assert(store_is_seen(st, 0) && store_is_seen(st, 1) &&
+	    !store_is_seen(st, 2));
+	store_close(st);
+	uidl = slurp_str(side);
+	ck_assert_int_eq(count_lines_ending(uidl, " S"), 2);
+	free(uidl);
+
+	st = xopen(NULL);
+	ck_assert_uint_eq(store_count(st), 4);
+	ck_assert_str_eq(store_uid(st, 0), u0[0]);
+	ck_assert_str_eq(store_uid(st, 1), u0[2]);
+	ck_assert_str_eq(store_uid(st, 2), u0[3]);
+	ck_assert(store_is_seen(st, 0) && store_is_seen(st, 1));
+	ck_assert(!store_is_seen(st, 2) && !store_is_seen(st, 3));
+	AM(st, 1, "even\n");
+	AM(st, 3, "late\n");
+	store_close(st);
+	free_uids(u0);
+}
+END_TEST
+
+/*
+ * Shared (read-only) opens: no file is created, no dotlock taken or
+ * broken, and a writer holding the fcntl lock is waited for, so a half
+ * written message is never in the snapshot.
+ */
+static pid_t
+write_slowly(const char *path, int *readyfd)
+{
+	int p[2];
+	pid_t pid;
+
+	ck_assert_int_eq(pipe(p), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+		static const char a[] = "From child\nSubject: half";
+		static const char b[] = " and half\n\nbody\n\n";
+		int fd = open(path, O_RDWR | O_APPEND);
+
+		if (fd == -1 || fcntl(fd, F_SETLKW, &fl) == -1 ||
+		    write(fd, a, sizeof(a) - 1) != sizeof(a) - 1 ||
+		    write(p[1], "!", 1) != 1)
+			_exit(1);
+		usleep(300000);
+		if (write(fd, b, sizeof(b) - 1) != sizeof(b) - 1)
+			_exit(1);
+		_exit(0);
+	}
+	close(p[1]);
+	*readyfd = p[0];
+	return pid;
+}
+
+static int
+open_shared(const char *folder, struct store **st)
+{
+	char err[256];
+
+	return store_open_shared(&loc, &user, folder, st, err, sizeof(err));
+}
+
+START_TEST(test_shared_locks)
+{
+	char lock[sizeof(inbox) + 8];
+	struct timeval tv[2];
+	struct store *st;
+	struct stat sb;
+	int rfd, status;
+	pid_t pid;
+	char c;
+
+	side_path();
+	snprintf(lock, sizeof(lock), "%s.lock", inbox);
+	ck_assert_int_eq(open_shared(NULL, &st), STORE_ENOFOLDER);
+	ck_assert_int_ne(stat(inbox, &sb), 0);
+	ck_assert_int_ne(stat(lock, &sb), 0);
+
+	ck_assert_int_eq(deliver(NULL, "first\n", 6, "a@b"), 0);
+	pid = write_slowly(inbox, &rfd);
+	ck_assert_int_eq(read(rfd, &c, 1), 1);
+	close(rfd);
+	ck_assert_int_eq(open_shared(NULL, &st), 0);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ck_assert_uint_eq(store_count(st), 2);
+	AM(st, 0, "first\n");
+	AM(st, 1, "Subject: half and half\n\nbody\n");
+	store_close(st);
+
+	/* A writer's dotlock is waited for, and left alone. */
+	spit(lock, "99999\n", 6);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		usleep(300000);
+		_exit(unlink(lock) == 0 ? 0 : 1);
+	}
+	mbox_lock_set_timeouts(5000, 0);
+	ck_assert_int_eq(open_shared(NULL, &st), 0);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	store_close(st);
+	spit(lock, "99999\n", 6);
+	mbox_lock_set_timeouts(300, 0);
+	ck_assert_int_eq(open_shared(NULL, &st), STORE_ETEMP);
+	ck_assert_int_eq(access(lock, F_OK), 0);
+	gettimeofday(&tv[0], NULL);
+	tv[0].tv_sec -= 600;
+	tv[1] = tv[0];
+	ck_assert_int_eq(utimes(lock, tv), 0);
+	ck_assert_int_eq(open_shared(NULL, &st), 0);
+	ck_assert_int_eq(access(lock, F_OK), 0);	/* stale, not ours */
+	ck_assert_uint_eq(store_count(st), 2);
+	store_close(st);
+}
+END_TEST
+
+/*
+ * A reader numbers mail delivered during a normal session and writes it
+ * down; that session's commit keeps those uids, and never hands their
+ * numbers out again, even when another program then changes a message.
+ */
+START_TEST(test_shared_uids_kept)
+{
+	char **u0, **ur, *box, *p;
+	struct store *st, *r;
+	size_t len, i;
+
+	side_path();
+	ck_assert_int_eq(deliver(NULL, "Subject: zero\n\n0\n", 17, "a@b"), 0);
+	ck_assert_int_eq(deliver(NULL, "Subject: one\n\n1\n", 16, "a@b"), 0);
+	st = xopen(NULL);
+	u0 = save_uids(st);
+	ck_assert_int_eq(deliver(NULL, "Subject: two\n\n2\n", 16, "a@b"), 0);
+	ck_assert_int_eq(deliver(NULL, "Subject: six\n\n6\n", 16, "a@b"), 0);
+	ck_assert_int_eq(open_shared(NULL, &r), 0);
+	ck_assert_uint_eq(store_count(r), 4);
+	ur = save_uids(r);
+	store_close(r);
+	ck_assert_str_eq(ur[0], u0[0]);
+	ck_assert_str_eq(ur[1], u0[1]);
+
+	/* Deleting the first message moves the later ones. */
+	ck_assert_int_eq(store_set_deleted(st, 0, 1), 0);
+	ck_assert_int_eq(store_set_seen(st, 1), 0);
+	ck_assert_int_eq(store_commit(st, NULL, 0), 0);
+	store_close(st);
+
+	/* Another program changes message "one" (same length). */
+	box = slurp(inbox, &len);
+	box = realloc(box, len + 1);
+	box[len] = '\0';
+	ck_assert_ptr_nonnull(p = strstr(box, "Subject: one"));
+	p[9] = 'O';
+	spit(inbox, box, len);
+	free(box);
+
+	st = xopen(NULL);
+	ck_assert_uint_eq(store_count(st), 3);
+	ck_assert_str_eq(store_uid(st, 1), ur[2]);
+	ck_assert_str_eq(store_uid(st, 2), ur[3]);
+	for (i = 0; i < 4; i++)
+		ck_assert_str_ne(store_uid(st, 0), ur[i]);
+	store_close(st);
+	free_uids(u0);
+	free_uids(ur);
+}
+END_TEST
+
 static Suite *
 mbox_suite(void)
 {
@@ -803,6 +1237,13 @@ mbox_suite(void)
 	tcase_add_test(tc, test_fcntl_timeout);
 	tcase_add_test(tc, test_fcntl_same_process);
 	tcase_add_test(tc, test_list_folders);
+	tcase_add_test(tc, test_seen_side_file);
+	tcase_add_test(tc, test_seen_uncommitted);
+	tcase_add_test(tc, test_seen_status);
+	tcase_add_test(tc, test_seen_old_side_file);
+	tcase_add_test(tc, test_seen_and_delete);
+	tcase_add_test(tc, test_shared_locks);
+	tcase_add_test(tc, test_shared_uids_kept);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -399,6 +399,50 @@ START_TEST(test_fixup)
 }
 END_TEST
 
+/* The Status: scanner: R in the value of Status: in the header only. */
+struct scase {
+	const char *msg;
+	int seen;
+};
+
+static const struct scase scases[] = {
+	{ "Status: RO\n\nbody\n", 1 },
+	{ "Status: R\r\n\r\n", 1 },
+	{ "Subject: x\nstatus:OR\n\n", 1 },
+	{ "STATUS:\n\tR\n\n", 1 },		/* folded */
+	{ "Status: O\n\n", 0 },
+	{ "Status: O\nX-Status: R\n\n", 0 },
+	{ "X-Status: R\nStatus:\n\n", 0 },
+	{ "Subject: Status: R\n\n", 0 },
+	{ "Subject: x\n\nStatus: R\n", 0 },	/* body */
+	{ "Subject: x\r\n\r\nStatus: R\r\n", 0 },
+	{ "Status : R\n\n", 0 },		/* not the field name */
+	{ "Statux: R\n\n", 0 },
+	{ "Status: r\n\n", 0 },			/* flags are upper case */
+	{ "Subject: x\n Status: R\n\n", 0 },	/* folded Subject */
+	{ "Status: O\n R\n\n", 1 },
+	{ "Status: RO", 1 },			/* header never ends */
+	{ "", 0 },
+};
+
+START_TEST(test_status)
+{
+	const struct scase *t = &scases[_i];
+	struct mbox_status st;
+	size_t len = strlen(t->msg), chunk, off, n;
+
+	for (chunk = 1; chunk <= len + 1; chunk++) {
+		mbox_status_init(&st);
+		for (off = 0; off < len; off += n) {
+			n = len - off < chunk ? len - off : chunk;
+			mbox_status_feed(&st, t->msg + off, n);
+		}
+		ck_assert_msg(st.seen == t->seen, "status case %d chunk %zu",
+		    _i, chunk);
+	}
+}
+END_TEST
+
 static Suite *
 mbox_parse_suite(void)
 {
@@ -415,6 +459,8 @@ mbox_parse_suite(void)
 	tcase_add_test(tc, test_roundtrip_random);
 	tcase_add_loop_test(tc, test_fixup, 0,
 	    sizeof(fixcases) / sizeof(fixcases[0]));
+	tcase_add_loop_test(tc, test_status, 0,
+	    sizeof(scases) / sizeof(scases[0]));
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return s;

@@ -1,7 +1,9 @@
 /*
  * test_store.c - the format-independent store core (storage/store.c):
  * location parsing, user and folder names, %u/%h expansion, the
- * process-wide maildrop lock (RFC 1939 §8 / RFC 2449 §8.1.2 IN-USE).
+ * process-wide maildrop lock (RFC 1939 §8 / RFC 2449 §8.1.2 IN-USE),
+ * seen marks (RFC 1081 LAST) and read-only opens (RFC 1082), the last two
+ * on both formats.
  *
  * Expansion and folder resolution are observed the only way a protocol
  * can: by opening real Maildirs under a mkdtemp() directory and looking at
@@ -546,6 +548,143 @@ START_TEST(test_marks)
 }
 END_TEST
 
+/* Both formats, for the tests that must hold whatever the backend. */
+static const char *const kinds[] = { "maildir", "mbox" };
+static const char *const kind_suffix[] = { "/%u", "/%u" };
+
+static int
+try_shared(const struct store_location *loc, const char *user,
+    const char *folder, struct store **st)
+{
+	struct store_user u = { user, NULL };
+	char err[256];
+
+	return store_open_shared(loc, &u, folder, st, err, sizeof(err));
+}
+
+/* Read message I whole into BUF (NUL-terminated); returns the length. */
+static size_t
+read_all(struct store *st, size_t i, char *buf, size_t cap)
+{
+	struct store_reader *r;
+	size_t n = 0;
+	ssize_t got;
+
+	ck_assert_int_eq(store_reader_open(st, i, &r), 0);
+	while ((got = store_reader_read(r, buf + n, cap - 1 - n)) > 0)
+		n += (size_t)got;
+	ck_assert_int_eq(got, 0);
+	store_reader_close(r);
+	buf[n] = '\0';
+	return n;
+}
+
+/* Seen marks: in memory until commit, then there for every later open. */
+START_TEST(test_seen_marks)
+{
+	struct store_location loc;
+	struct store *st;
+
+	tmp_location(&loc, kinds[_i], kind_suffix[_i]);
+	deliver(&loc, "lee", NULL, "one\n");
+	deliver(&loc, "lee", NULL, "two\n");
+	deliver(&loc, "lee", NULL, "three\n");
+	ck_assert_int_eq(try_open(&loc, "lee", NULL, NULL, &st), 0);
+	ck_assert(!store_is_readonly(st));
+	ck_assert(!store_is_seen(st, 0) && !store_is_seen(st, 1) &&
+	    !store_is_seen(st, 2));
+	ck_assert_int_eq(store_set_seen(st, 3), STORE_EINVAL);
+	ck_assert(!store_is_seen(st, 3));
+	ck_assert_int_eq(store_set_seen(st, 0), 0);
+	ck_assert(store_is_seen(st, 0));
+	store_reset_seen(st);
+	ck_assert(!store_is_seen(st, 0));
+	ck_assert_int_eq(store_set_seen(st, 2), 0);
+	store_close(st);		/* no commit: nothing written */
+
+	ck_assert_int_eq(try_open(&loc, "lee", NULL, NULL, &st), 0);
+	ck_assert(!store_is_seen(st, 2));
+	ck_assert_int_eq(store_set_seen(st, 0), 0);
+	ck_assert_int_eq(store_set_seen(st, 2), 0);
+	ck_assert_int_eq(store_commit(st, NULL, 0), 0);
+	ck_assert_uint_eq(store_count(st), 3);
+	ck_assert(store_is_seen(st, 0) && !store_is_seen(st, 1) &&
+	    store_is_seen(st, 2));
+	store_reset_seen(st);		/* committed marks are not undone */
+	ck_assert(store_is_seen(st, 0) && store_is_seen(st, 2));
+	store_close(st);
+
+	ck_assert_int_eq(try_open(&loc, "lee", NULL, NULL, &st), 0);
+	ck_assert(store_is_seen(st, 0) && !store_is_seen(st, 1) &&
+	    store_is_seen(st, 2));
+	store_close(st);
+	store_location_free(&loc);
+}
+END_TEST
+
+/* RFC 1082 discussion groups: any number of read-only sessions at once,
+ * next to a normal one, and none of them can change the maildrop. */
+START_TEST(test_shared)
+{
+	struct store_location loc;
+	struct store *a, *b, *e, *x;
+	char buf[64];
+
+	tmp_location(&loc, kinds[_i], kind_suffix[_i]);
+	/* Nothing to read is an error, and nothing is created. */
+	ck_assert_int_eq(try_shared(&loc, "max", NULL, &a), STORE_ENOFOLDER);
+	ck_assert_ptr_null(a);
+	ck_assert(!is_dir("max"));
+	deliver(&loc, "max", NULL, "first\n");
+	deliver(&loc, "max", NULL, "second\n");
+	ck_assert_int_eq(try_shared(&loc, "max", "Sent", &a),
+	    STORE_ENOFOLDER);
+	ck_assert(!is_dir("max/.Sent") && !is_file("max/Sent"));
+
+	ck_assert_int_eq(try_shared(&loc, "max", NULL, &a), 0);
+	ck_assert_int_eq(try_shared(&loc, "max", "INBOX", &b), 0);
+	ck_assert_int_eq(try_open(&loc, "max", NULL, NULL, &e), 0);
+	/* The readers do not weaken the lock between normal sessions. */
+	ck_assert_int_eq(try_open(&loc, "max", NULL, NULL, &x),
+	    STORE_EINUSE);
+	ck_assert(store_is_readonly(a) && store_is_readonly(b));
+	ck_assert(!store_is_readonly(e));
+	ck_assert_uint_eq(store_count(a), 2);
+	ck_assert_uint_eq(store_count(b), 2);
+	ck_assert_str_eq(store_uid(a, 0), store_uid(e, 0));
+	ck_assert_str_eq(store_uid(b, 1), store_uid(e, 1));
+
+	/* DELE is a no-op for a discussion group; so is a seen mark. */
+	ck_assert_int_eq(store_set_deleted(a, 0, 1), STORE_EPERM);
+	ck_assert(!store_is_deleted(a, 0));
+	ck_assert_int_eq(store_set_seen(a, 0), STORE_EPERM);
+	ck_assert(!store_is_seen(a, 0));
+	ck_assert_int_eq(store_commit(a, NULL, 0), 0);
+	ck_assert_uint_eq(store_count(a), 2);
+	ck_assert_uint_eq(read_all(a, 1, buf, sizeof(buf)), 8);
+	ck_assert_str_eq(buf, "second\r\n");
+
+	/* Mail arriving meanwhile is not in the readers' snapshots. */
+	deliver(&loc, "max", NULL, "third\n");
+	ck_assert_uint_eq(store_count(a), 2);
+	ck_assert_uint_eq(read_all(b, 0, buf, sizeof(buf)), 7);
+	ck_assert_str_eq(buf, "first\r\n");
+
+	/* The normal session's seen mark is what the next reader sees. */
+	ck_assert_int_eq(store_set_seen(e, 1), 0);
+	ck_assert_int_eq(store_commit(e, NULL, 0), 0);
+	store_close(e);
+	store_close(a);
+	store_close(b);
+	ck_assert_int_eq(try_shared(&loc, "max", NULL, &a), 0);
+	ck_assert_uint_eq(store_count(a), 3);
+	ck_assert(!store_is_seen(a, 0) && store_is_seen(a, 1) &&
+	    !store_is_seen(a, 2));
+	store_close(a);
+	store_location_free(&loc);
+}
+END_TEST
+
 static Suite *
 store_suite(void)
 {
@@ -571,6 +710,8 @@ store_suite(void)
 	tcase_add_test(fs, test_lock_released_on_failure);
 	tcase_add_test(fs, test_lock_threads);
 	tcase_add_test(fs, test_marks);
+	tcase_add_loop_test(fs, test_seen_marks, 0, 2);
+	tcase_add_loop_test(fs, test_shared, 0, 2);
 	suite_add_tcase(s, fs);
 	return s;
 }
