@@ -482,6 +482,7 @@ conn_accept(struct listener *l)
 	s->lst = l;
 	s->proto = l->proto;
 	s->id = ++srv->next_id;
+	s->tr_state = s->tr_before = "";
 	uv_tcp_init(srv->loop, &s->tcp);
 	s->tcp.data = s;
 	s->handles = 1;
@@ -616,5 +617,5 @@ session_warn(struct session *s, const char *fmt, ...)
 void
 session_trace_state(struct session *s, const char *state)
 {
-	trace_note(s, "state %s", state);
+	trace_state(s, state);
 }

@@ -97,13 +97,33 @@ static const struct demo_msg demo_msgs[] = {
  * Unprivileged loopback stand-ins for the historic ports: POP3 110 ->
  * 1110, POP2 109 -> 1109; POP1 shared 109 with POP2, so it gets the port
  * below, and the shared port-109 listener (docs/port109.md) a port of its
- * own.
+ * own.  Each historic POP3 revision gets 1 followed by its RFC number, so
+ * the port says which revision answers (docs/pop-history.md).
  */
 static const char *const demo_listens[] = {
 	"pop3@127.0.0.1:1110",
 	"pop2@127.0.0.1:1109",
 	"pop1@127.0.0.1:1108",
 	"pop109@127.0.0.1:10109",
+	"pop3/rfc1081@127.0.0.1:11081",
+	"pop3/rfc1082@127.0.0.1:11082",
+	"pop3/rfc1225@127.0.0.1:11225",
+	"pop3/rfc1460@127.0.0.1:11460",
+	"pop3/rfc1725@127.0.0.1:11725",
+	"pop3/rfc1939@127.0.0.1:11939",
+};
+
+/* What to try first on each historic revision. */
+static const struct {
+	const char *profile;
+	const char *hint;
+} demo_hints[] = {
+	{ "rfc1081", "RFC 1081 (1988): LAST, RPOP, no UIDL" },
+	{ "rfc1082", "RFC 1081 + RFC 1082 XTND (discussion groups)" },
+	{ "rfc1225", "RFC 1225 (1991): 1081 republished" },
+	{ "rfc1460", "RFC 1460 (1993): APOP arrives, RPOP goes" },
+	{ "rfc1725", "RFC 1725 (1994): UIDL arrives, LAST goes" },
+	{ "rfc1939", "RFC 1939 (1996): STD 53, nothing after it" },
 };
 
 static int
@@ -294,6 +314,19 @@ demo_announce(const struct server *srv)
 
 		snprintf(hp, sizeof(hp), "%s%s%s:%u", v6 ? "[" : "",
 		    l->spec.host, v6 ? "]" : "", l->spec.port);
+		if (l->spec.profile[0] != '\0') {
+			size_t k;
+
+			for (k = 0; k < sizeof(demo_hints) /
+			    sizeof(demo_hints[0]); k++)
+				if (strcmp(demo_hints[k].profile,
+				    l->spec.profile) == 0)
+					break;
+			printf("  %s/%s on %s   %s\n", l->proto->name,
+			    l->spec.profile, hp, k < sizeof(demo_hints) /
+			    sizeof(demo_hints[0]) ? demo_hints[k].hint : "");
+			continue;
+		}
 		printf("  %s on %s\n", l->proto->name, hp);
 		if (strcmp(l->proto->name, "pop3") != 0) {
 			printf("    fetch:  POLYPOP_PASSWORD=wonderland "
@@ -321,6 +354,9 @@ demo_announce(const struct server *srv)
 			    l->spec.host, l->spec.port);
 		}
 	}
+	printf("Historic POP3 revisions answer as their RFC says: nc -C to "
+	    "one, try the commands above, or see `polypopd commands "
+	    "pop3/rfc1081`.\n");
 	printf("Stop with Ctrl-C (deletions are committed only by QUIT).\n");
 	fflush(stdout);
 }

@@ -3,7 +3,8 @@
  *
  * As soon as a listener is bound, exactly one line "listening PROTO
  * HOST:PORT" goes to standard output with the real port (PORT 0 picks a
- * free one), flushed at once: tests and scripts wait for it.
+ * free one), flushed at once: tests and scripts wait for it.  PROTO is
+ * "pop3/rfc1081" for a listener with a profile.
  */
 #include <netdb.h>
 #include <stdio.h>
@@ -94,7 +95,10 @@ listener_open(struct server *srv, struct listener *l)
 		    sizeof(l->spec.host));
 		l->spec.port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
 	}
-	printf("listening %s %s%s%s:%u\n", l->proto->name, v6 ? "[" : "",
+	/* "pop3/rfc1081" when a profile is named, as --listen spells it, so
+	 * two listeners of one protocol can be told apart. */
+	printf("listening %s%s%s %s%s%s:%u\n", l->proto->name,
+	    l->spec.profile[0] ? "/" : "", l->spec.profile, v6 ? "[" : "",
 	    l->spec.host, v6 ? "]" : "", l->spec.port);
 	fflush(stdout);
 	log_info("event=listening proto=%s%s%s port=%u", l->proto->name,
@@ -103,11 +107,43 @@ listener_open(struct server *srv, struct listener *l)
 	return 0;
 }
 
+/* A profile must be one the module names (proto_ops.profiles). */
+static int
+listener_profile_ok(const struct listener *l)
+{
+	const char *const *pr = l->proto->profiles;
+	char known[256];
+	size_t o = 0;
+
+	if (l->spec.profile[0] == '\0')
+		return 1;
+	for (; pr != NULL && *pr != NULL; pr++)
+		if (strcmp(*pr, l->spec.profile) == 0)
+			return 1;
+	known[0] = '\0';
+	for (pr = l->proto->profiles; pr != NULL && *pr != NULL; pr++) {
+		int n = snprintf(known + o, sizeof(known) - o, "%s%s",
+		    o ? ", " : "", *pr);
+
+		if (n < 0 || (size_t)n >= sizeof(known) - o)
+			break;
+		o += (size_t)n;
+	}
+	log_error("event=config-error reason=\"unknown profile '%s' for %s "
+	    "in --listen\" known=\"%s\"", l->spec.profile, l->proto->name,
+	    o ? known : "none: this protocol has no profiles");
+	return 0;
+}
+
 int
 listener_open_all(struct server *srv)
 {
 	size_t i;
 
+	/* Every profile first, so a typo binds nothing. */
+	for (i = 0; i < srv->nlisteners; i++)
+		if (!listener_profile_ok(&srv->listeners[i]))
+			return -1;
 	for (i = 0; i < srv->nlisteners; i++)
 		if (listener_open(srv, &srv->listeners[i]) < 0)
 			return -1;

@@ -18,6 +18,10 @@ main(int argc, char **argv)
 		return deliver_main(argc - 2, argv + 2);
 	if (argc > 1 && strcmp(argv[1], "commands") == 0)
 		return commands_main(argc - 2, argv + 2);
+	if (argc > 1 && strcmp(argv[1], "explain") == 0)
+		return explain_main(argc - 2, argv + 2);
+	if (argc > 1 && strcmp(argv[1], "states") == 0)
+		return states_main(argc - 2, argv + 2);
 
 	options_init(&opt);
 	if (options_parse_argv(&opt, argc - 1, argv + 1, err,

@@ -43,6 +43,10 @@ const char options_usage[] =
 "  --auth-failure-delay MS delay after a failed login (default 2000)\n"
 "  --max-connections N     total connection limit (default 1024)\n"
 "  --max-connections-per-ip N  limit per client address (default 64)\n"
+"  --rpop-trust FILE       enable RFC 1081 RPOP for the hosts and users in\n"
+"                          FILE (unsafe; off by default, docs/auth.md)\n"
+"  --bboards LOCATION      RFC 1082 discussion groups (XTND), one folder each,\n"
+"                          e.g. maildir:/srv/bboards (docs/bboards.md)\n"
 "  --log-level LEVEL       error, warn, info (default) or debug\n"
 "  --help                  show this text\n"
 "  --version               show the version\n"
@@ -86,6 +90,8 @@ options_free(struct options *o)
 	free(o->trace_dir);
 	free(o->demo_dir);
 	free(o->hostname);
+	free(o->rpop_trust);
+	free(o->bboards);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -244,6 +250,7 @@ enum opt_type {
 	OPT_BOOL,
 	OPT_UINT,
 	OPT_LOGLEVEL,
+	OPT_SHARED_LOCATION,	/* a mail location of no user: no %u, %h */
 };
 
 struct opt_key {
@@ -273,6 +280,8 @@ static const struct opt_key opt_keys[] = {
 	{ "max_connections_per_ip", OPT_UINT, OFF(max_per_ip), 1, 1000000,
 	    "connections" },
 	{ "log_level", OPT_LOGLEVEL, OFF(log_level), 0, 0, NULL },
+	{ "rpop_trust", OPT_STRING, OFF(rpop_trust), 0, 0, NULL },
+	{ "bboards", OPT_SHARED_LOCATION, OFF(bboards), 0, 0, NULL },
 };
 
 static const char *const opt_levels[] = { "error", "warn", "info", "debug" };
@@ -351,6 +360,17 @@ opt_apply(struct options *o, const struct opt_key *k, const char *value,
 			return -1;
 		}
 		return 0;
+	case OPT_SHARED_LOCATION:
+		/* RFC 1082 discussion groups belong to every user alike:
+		 * there is no user to expand %u or %h for. */
+		if (strstr(value, "%u") != NULL || strstr(value, "%h") !=
+		    NULL) {
+			opt_err(err, errlen, "'%.100s': discussion groups "
+			    "belong to no user, so the location must not "
+			    "contain %%u or %%h", value);
+			return -1;
+		}
+		/* FALLTHROUGH */
 	case OPT_STRING:
 		if (*value == '\0') {
 			opt_err(err, errlen, "empty value");
@@ -611,6 +631,8 @@ static const struct opt_flag opt_flags[] = {
 	{ "max-connections-per-ip", ARG_REQUIRED, ACT_KEY,
 	    "max_connections_per_ip", NULL },
 	{ "log-level", ARG_REQUIRED, ACT_KEY, "log_level", NULL },
+	{ "rpop-trust", ARG_REQUIRED, ACT_KEY, "rpop_trust", NULL },
+	{ "bboards", ARG_REQUIRED, ACT_KEY, "bboards", NULL },
 	{ "help", ARG_NONE, ACT_HELP, NULL, NULL },
 	{ "version", ARG_NONE, ACT_VERSION, NULL, NULL },
 };

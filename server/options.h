@@ -3,7 +3,7 @@
  *
  *   polypopd --listen PROTO[/PROFILE]@HOST:PORT [--listen ...]
  *            --users FILE --mail LOCATION [--config FILE] [--trace DIR]
- *            [--demo [DIR]]
+ *            [--demo [DIR]] [--rpop-trust FILE] [--bboards LOCATION]
  *
  * The config file is INI-style (docs/configuration.md documents every key);
  * a command-line flag overrides the same key from the file, and --listen
@@ -14,6 +14,9 @@
 #define POLYPOP_OPTIONS_H
 
 #include <stddef.h>
+
+struct rpop_map;
+struct store_location;
 
 struct listen_spec {
 	char proto[16];		/* "pop3" */
@@ -38,12 +41,23 @@ struct options {
 	int demo;		/* --demo given */
 	char *demo_dir;		/* its optional DIR, or NULL */
 	char *hostname;		/* for greetings; default gethostname() */
+	char *rpop_trust;	/* --rpop-trust FILE; NULL = RPOP disabled */
+	char *bboards;		/* --bboards LOCATION, unparsed; NULL = no
+				 * RFC 1082 discussion groups */
 	unsigned idle_timeout;	/* seconds; default 600 (RFC 1939 §3) */
 	unsigned auth_fail_delay_ms;	/* default 2000 */
 	unsigned max_connections;	/* default 1024 */
 	unsigned max_per_ip;	/* default 64 */
 	int log_level;		/* enum log_level; default LOG_INFO */
 	int help, version;
+
+	/* Not a setting: the map loaded from rpop_trust (server/auth/rpop.h)
+	 * by serve.c at start and on SIGHUP, NULL when RPOP is disabled.
+	 * serve.c owns and frees it; options_free() leaves it alone. */
+	struct rpop_map *rpop_map;
+	/* Not a setting either: bboards parsed by serve.c at start
+	 * (store_location_parse), NULL when unset; serve.c owns it. */
+	struct store_location *bboards_loc;
 };
 
 void options_init(struct options *o);	/* defaults */

@@ -31,6 +31,18 @@ struct proto_command_doc {
 	const char *usage;	/* "TOP msg n" */
 	const char *states;	/* "TRANSACTION" */
 	const char *section;	/* "RFC 1939 §7" */
+	const char *reply;	/* positive reply form, "+OK nn mm"; or NULL */
+	const char *summary;	/* what it does, one line; or NULL */
+	int optional;		/* the RFC lists it as optional */
+};
+
+/* One edge of a module's state diagram: FROM --LABEL--> TO.  State names
+ * are the RFC's ("AUTHORIZATION"); "start" and "end" stand for before the
+ * greeting and after the connection closes. */
+struct proto_edge_doc {
+	const char *from;
+	const char *to;
+	const char *label;	/* "PASS +OK" */
 };
 
 struct proto_ops {
@@ -65,9 +77,30 @@ struct proto_ops {
 	 * the rest is masked (e.g. keep "PASS " of "PASS secret").  NULL
 	 * shows every line whole. */
 	size_t (*trace_keep)(struct session *s, const char *line, size_t len);
-	/* Row I (0-based) of the command table into OUT; returns 0 past the
-	 * last row.  Drives `polypopd commands` and docs/. */
-	int (*describe)(size_t i, struct proto_command_doc *out);
+	/* Profiles a listener may name (`--listen pop3/rfc1081@...`),
+	 * NULL-terminated; NULL when the module has none.  "" (no profile)
+	 * is always accepted and means the module's default. */
+	const char *const *profiles;
+	/* The I-th (0-based) command that PROFILE ("" = default) has, into
+	 * OUT; returns 0 past the last.  Drives `polypopd commands` and
+	 * docs/. */
+	int (*describe)(const char *profile, size_t i,
+	    struct proto_command_doc *out);
+	/* The I-th edge of PROFILE's state diagram; 0 past the last.  May
+	 * be NULL. */
+	int (*edge)(const char *profile, size_t i, struct proto_edge_doc *out);
+	/* PROFILE's ("" = default) title for the generated pages, one line
+	 * naming the RFC, its date and its status, e.g. "RFC 1081, November
+	 * 1988: a proposed protocol"; NULL for an unknown profile.  The
+	 * returned text is static.  May be NULL: pages fall back to
+	 * "pop3/rfc1081". */
+	const char *(*profile_title)(const char *profile);
+	/* For --trace: which RFC text governs the client line LINE in the
+	 * session's present state, into BUF ("LAST: RFC 1081, The
+	 * TRANSACTION State"); LINE NULL asks for the greeting's.  Must not
+	 * change anything.  May be NULL. */
+	void (*trace_cite)(struct session *s, const char *line, size_t len,
+	    char *buf, size_t size);
 };
 
 /* The registry of modules (server/protocols.c). */

@@ -5,17 +5,23 @@
  * SIGTERM/SIGINT: stop accepting; each session ends at its next pause
  * (after the reply it is sending) without committing, because RFC 1939 §6
  * lets only QUIT commit; then exit 0.  A session that will not finish
- * within STOP_GRACE_MS is cut off.  SIGHUP reloads the users file.
+ * within STOP_GRACE_MS is cut off.  SIGHUP reloads the users file and the
+ * --rpop-trust map.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "auth.h"
+#include "bboard_scan.h"
 #include "log.h"
 #include "polypopd.h"
+#include "rpop.h"
 #include "server.h"
 
 #define STOP_GRACE_MS	10000
@@ -50,6 +56,102 @@ server_load_users(struct server *srv)
 	return 0;
 }
 
+/* Read PATH whole, at most RPOP_FILE_MAX octets.  0 and a malloc'd *BUF,
+ * or -1 with *WHY. */
+static int
+serve_read_rpop(const char *path, char **buf, size_t *len, const char **why)
+{
+	struct stat	 st;
+	ssize_t		 n;
+	int		 fd;
+
+	*buf = NULL;
+	*len = 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		*why = strerror(errno);
+		return -1;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		*why = "not a regular file";
+		goto fail;
+	}
+	if ((*buf = malloc(RPOP_FILE_MAX + 1)) == NULL) {
+		*why = "out of memory";
+		goto fail;
+	}
+	/* One octet past the limit tells "too big" from "exactly". */
+	while (*len <= RPOP_FILE_MAX &&
+	    (n = read(fd, *buf + *len, RPOP_FILE_MAX + 1 - *len)) != 0) {
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			*why = strerror(errno);
+			goto fail;
+		}
+		*len += (size_t)n;
+	}
+	close(fd);
+	if (*len > RPOP_FILE_MAX) {
+		*why = "larger than 1048576 octets";
+		free(*buf);
+		*buf = NULL;
+		return -1;
+	}
+	return 0;
+fail:
+	close(fd);
+	free(*buf);
+	*buf = NULL;
+	return -1;
+}
+
+/*
+ * Load --rpop-trust, if set, into srv->opt->rpop_map.  On any error the
+ * map in use (none at start-up) stays: a reload never leaves RPOP with a
+ * half-read map, and never silently turns it off or on.
+ */
+static int
+server_load_rpop(struct server *srv)
+{
+	struct rpop_error	 e;
+	struct rpop_map		*map;
+	const char		*path = srv->opt->rpop_trust, *why;
+	char			*buf;
+	size_t			 len;
+	int			 rc;
+
+	if (path == NULL)
+		return 0;
+	if (serve_read_rpop(path, &buf, &len, &why) != 0) {
+		log_error("event=rpop-trust-error at=%s reason=\"%s\"%s", path,
+		    why, srv->opt->rpop_map != NULL ?
+		    " (keeping the previous map)" : "");
+		return -1;
+	}
+	rc = rpop_parse(buf, len, &map, &e);
+	free(buf);
+	if (rc != 0) {
+		if (e.line > 0)
+			log_error("event=rpop-trust-error at=%s:%u "
+			    "reason=\"%s\"%s", path, e.line, e.why,
+			    srv->opt->rpop_map != NULL ?
+			    " (keeping the previous map)" : "");
+		else
+			log_error("event=rpop-trust-error at=%s "
+			    "reason=\"%s\"%s", path, e.why,
+			    srv->opt->rpop_map != NULL ?
+			    " (keeping the previous map)" : "");
+		return -1;
+	}
+	/* Lookups happen on the loop thread only, so the old map can go. */
+	rpop_free(srv->opt->rpop_map);
+	srv->opt->rpop_map = map;
+	log_warn("event=rpop-trust-loaded file=%s rules=%zu (RPOP is enabled: "
+	    "it trusts source ports and client hosts, see docs/auth.md)",
+	    path, rpop_count(map));
+	return 0;
+}
+
 static void
 serve_close_walk(uv_handle_t *h, void *arg)
 {
@@ -81,6 +183,7 @@ serve_signal(uv_signal_t *sig, int signum)
 	if (signum == SIGHUP) {
 		log_info("event=reload signal=HUP");
 		(void)server_load_users(srv);
+		(void)server_load_rpop(srv);
 		return;
 	}
 	if (srv->stopping)
@@ -115,6 +218,76 @@ serve_known_protocols(char *buf, size_t size)
 	return buf;
 }
 
+/*
+ * --bboards: parse the location, check that its directory exists (a
+ * typo must not silently mean "no groups") and that it can be listed,
+ * and say how many groups it holds.  The groups themselves are looked up
+ * afresh by every XTND (session_async.c), so new ones need no restart.
+ */
+static int
+serve_setup_bboards(struct options *opt)
+{
+	struct store_location *loc;
+	struct bboard_names b;
+	struct stat sb;
+	char err[256];
+	size_t i, groups = 0;
+	int rc;
+
+	if (opt->bboards == NULL)
+		return 0;
+	if ((loc = calloc(1, sizeof(*loc))) == NULL)
+		return -1;
+	if (store_location_parse(opt->bboards, loc, err, sizeof(err)) < 0) {
+		log_error("event=config-error reason=\"--bboards %s: %s\"",
+		    opt->bboards, err);
+		free(loc);
+		return -1;
+	}
+	opt->bboards_loc = loc;
+	if (strchr(loc->path, '%') != NULL ||
+	    (loc->inbox != NULL && strchr(loc->inbox, '%') != NULL)) {
+		log_error("event=config-error reason=\"--bboards %s: "
+		    "discussion groups belong to no user, so the location "
+		    "must not contain %%u or %%h\"", opt->bboards);
+		return -1;
+	}
+	if (stat(loc->path, &sb) != 0) {
+		log_error("event=config-error reason=\"--bboards %s: %s: %s\"",
+		    opt->bboards, loc->path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISDIR(sb.st_mode)) {
+		log_error("event=config-error reason=\"--bboards %s: %s: not "
+		    "a directory\"", opt->bboards, loc->path);
+		return -1;
+	}
+	if ((rc = bboard_names_scan(loc, &b)) != 0) {
+		log_error("event=config-error reason=\"--bboards %s: cannot "
+		    "list its folders: %s\"", opt->bboards,
+		    store_strerror(rc));
+		return -1;
+	}
+	for (i = 0; i < b.n; i++)
+		if (bboard_name_ok(b.v[i], strlen(b.v[i])))
+			groups++;
+	bboard_names_free(&b);
+	log_info("event=bboards location=%s groups=%zu%s", opt->bboards,
+	    groups, groups > BBOARD_MAX ? " (only the first 1000 are "
+	    "listed)" : "");
+	return 0;
+}
+
+static void
+serve_free_bboards(struct options *opt)
+{
+	if (opt->bboards_loc == NULL)
+		return;
+	store_location_free(opt->bboards_loc);
+	free(opt->bboards_loc);
+	opt->bboards_loc = NULL;
+}
+
 static int
 serve_setup(struct server *srv, struct options *opt)
 {
@@ -137,6 +310,8 @@ serve_setup(struct server *srv, struct options *opt)
 		    opt->mail, err);
 		return -1;
 	}
+	if (serve_setup_bboards(opt) < 0)
+		return -1;
 	if (opt->hostname != NULL)
 		snprintf(srv->hostname, sizeof(srv->hostname), "%s",
 		    opt->hostname);
@@ -163,7 +338,9 @@ serve_setup(struct server *srv, struct options *opt)
 		}
 		srv->nlisteners++;
 	}
-	return server_load_users(srv);
+	if (server_load_users(srv) < 0)
+		return -1;
+	return server_load_rpop(srv);
 }
 
 int
@@ -202,6 +379,9 @@ close:
 out:
 	if (srv.authdb != NULL)
 		auth_db_free(srv.authdb);
+	rpop_free(opt->rpop_map);
+	opt->rpop_map = NULL;
+	serve_free_bboards(opt);
 	free(srv.listeners);
 	if (srv.loc.path != NULL)
 		store_location_free(&srv.loc);

@@ -8,6 +8,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/time.h>
 
 #include <uv.h>
 
@@ -31,6 +32,8 @@ struct login_req;
 #define CONN_OUT_LOW	(64 * 1024)
 /* Output is coalesced into chunks of this size before uv_write(). */
 #define CONN_OUT_CHUNK	(16 * 1024)
+/* The longest client line a trace shows (longer ones are cut). */
+#define CONN_TRACE_LINE	512
 
 struct listener {
 	uv_tcp_t tcp;
@@ -107,6 +110,20 @@ struct session {
 
 	FILE *trace;
 	int trace_midline;	/* trace_body() ended inside a line */
+	/* trace.c's annotations: the module's state (session_trace_state,
+	 * "" before the first), and the client line held until its reply. */
+	const char *tr_state;
+	const char *tr_before;
+	char tr_cite[160];
+	char tr_line[CONN_TRACE_LINE];
+	size_t tr_len;
+	int tr_masked;
+	int tr_held;
+	int tr_answered;
+	struct timeval tr_when;
+	char tr_first[60];	/* a message's first line, for the summary */
+	size_t tr_first_len;
+	int tr_first_done;
 };
 
 /* conn.c */
@@ -131,6 +148,9 @@ void trace_open(struct session *s);
 void trace_line(struct session *s, const char *dir, const char *line,
     size_t len);
 void trace_body(struct session *s, const char *buf, size_t len);
+void trace_message(struct session *s, size_t number,
+    unsigned long long octets);
+void trace_state(struct session *s, const char *state);
 void trace_note(struct session *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void trace_close(struct session *s);

@@ -98,6 +98,18 @@ void session_login_password(struct session *s, const char *user,
 /* APOP: DIGEST is checked against session_apop_timestamp(). */
 void session_login_apop(struct session *s, const char *user,
     const char *digest, session_login_cb *cb);
+/* RFC 1081 RPOP: USER's maildrop for REMOTE_USER on the client host.
+ * Succeeds only if the connection comes from a reserved port (< 1024)
+ * and the --rpop-trust map allows REMOTE_USER at the peer's address to
+ * act as USER, and USER exists in the users file.  Same results and
+ * failure delay as session_login_password(); with no trust map
+ * configured the result is SESSION_LOGIN_FAIL (and a log line says
+ * RPOP is disabled).  CB is called later from the loop, never from
+ * inside this call. */
+void session_login_rpop(struct session *s, const char *user,
+    const char *remote_user, session_login_cb *cb);
+/* Nonzero when --rpop-trust is configured. */
+int session_rpop_enabled(const struct session *s);
 
 /* --- mailbox --------------------------------------------------------- */
 
@@ -115,6 +127,52 @@ void session_store_open(struct session *s, const char *folder,
 /* store_commit() on the threadpool. */
 void session_store_commit(struct session *s, struct store *st,
     session_done_cb *cb);
+
+/*
+ * RFC 1082 discussion groups ("bboards"): the folders of the --bboards
+ * location (docs/bboards.md), shared by every user and read-only.  A
+ * group NAME is ALPHA *(ALPHA / DIGIT / "-"), at most
+ * SESSION_BBOARD_NAME_MAX characters, recognised in any case; its
+ * archive maildrop is the folder NAME.archive.  With no --bboards there
+ * are no groups.  Both requests follow the rules at the top of this file
+ * (callback once, on the loop, never for a dead session).
+ */
+#define SESSION_BBOARD_NAME_MAX	64
+/* At most this many groups are listed (the first in byte order). */
+#define SESSION_BBOARD_MAX	1000
+
+struct session_bboard {
+	const char *name;	/* the group's own spelling */
+	/* RFC 1082 MAXIMA: the number of messages in the group's maildrop
+	 * (each message's maxima is its 1-based position). */
+	uint64_t maxima;
+	/* The archive maildrop's folder name, or NULL (none, unreadable, or
+	 * not asked for). */
+	const char *archive;
+};
+
+/* GROUPS (N entries, valid only during the call) or ERR, a STORE_E*
+ * code, when the location could not be listed. */
+typedef void session_bboard_list_cb(struct session *s, int err,
+    const struct session_bboard *groups, size_t n);
+
+/* NAME == NULL: every group whose maildrop can be read, in byte order,
+ * archive always NULL.  NAME != NULL: only that group (any case), N = 0
+ * when there is none, with its archive looked up. */
+void session_bboard_list(struct session *s, const char *name,
+    session_bboard_list_cb *cb);
+
+/* ERR is a STORE_E* code (STORE_ENOFOLDER: no such group or archive);
+ * on success NAME is the group's own spelling (valid during the call)
+ * and the module owns ST as after session_store_open(). */
+typedef void session_bboard_cb(struct session *s, int err, struct store *st,
+    const char *name, const char *msg);
+
+/* Open GROUP's maildrop (ARCHIVE: its archive maildrop) as a read-only
+ * snapshot, store_open_shared(): no maildrop lock, so any number of
+ * sessions read a group at once, and store_is_readonly(ST) is true. */
+void session_bboard_open(struct session *s, const char *group, int archive,
+    session_bboard_cb *cb);
 
 struct session_msg_opts {
 	/* Sent before the first octet of the message, only if the message

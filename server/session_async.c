@@ -3,17 +3,26 @@
  * threadpool: password checks (crypt is slow on purpose), opening and
  * committing a mailbox, and streaming a message in bounded chunks.
  *
+ * RFC 1082 discussion groups (bboard_scan.h) are listed and opened the
+ * same way, read-only and without a maildrop lock.
+ *
  * Every request bumps s->pending (no lines reach the module meanwhile) and
  * s->work (the session is not freed and the module's close() is not run
  * while a worker may touch its store).  The after-work callback runs on
  * the loop; if the session died meanwhile it only cleans up.
+ *
+ * RPOP (RFC 1081) needs no worker: its check is a map lookup on the loop.
+ * It still answers through the same delay timer as a failed password, so
+ * its result arrives the same way and as late.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "auth.h"
+#include "bboard_scan.h"
 #include "log.h"
 #include "msgfilter.h"
+#include "rpop.h"
 #include "server.h"
 #include "store.h"
 
@@ -42,7 +51,7 @@ async_end(struct session *s)
 
 /* --- login ----------------------------------------------------------- */
 
-enum login_kind { LOGIN_PASSWORD, LOGIN_APOP };
+enum login_kind { LOGIN_PASSWORD, LOGIN_APOP, LOGIN_RPOP };
 
 struct login_req {
 	uv_work_t work;
@@ -50,7 +59,8 @@ struct login_req {
 	enum login_kind kind;
 	struct auth_user *u;	/* NULL: unknown user */
 	char *name;
-	char *secret;		/* password or APOP digest; wiped */
+	char *secret;		/* password or APOP digest; wiped; NULL
+				 * for RPOP */
 	char *timestamp;
 	int badname;
 	int result;		/* enum auth_result */
@@ -117,6 +127,36 @@ login_delay_done(uv_timer_t *t)
 	login_report(s, r, result);
 }
 
+static const char *
+login_method(const struct login_req *r)
+{
+	switch (r->kind) {
+	case LOGIN_APOP:
+		return "apop";
+	case LOGIN_RPOP:
+		return "rpop";
+	case LOGIN_PASSWORD:
+		break;
+	}
+	return "password";
+}
+
+/* R succeeded: the session is USER's from now on (every method). */
+static void
+login_accept(struct session *s, struct login_req *r)
+{
+	free(s->user);
+	free(s->home);
+	s->user = strdup(r->name);
+	s->home = strdup(r->u->home ? r->u->home : "");
+	if (s->user == NULL || s->home == NULL) {
+		login_report(s, r, SESSION_LOGIN_ETEMP);
+		return;
+	}
+	session_log(s, "event=login method=%s", login_method(r));
+	login_report(s, r, SESSION_LOGIN_OK);
+}
+
 static void
 login_after(uv_work_t *w, int status)
 {
@@ -131,24 +171,13 @@ login_after(uv_work_t *w, int status)
 		return;
 	}
 	if (status == 0 && r->result == AUTH_OK && !r->badname) {
-		free(s->user);
-		free(s->home);
-		s->user = strdup(r->name);
-		s->home = strdup(r->u->home ? r->u->home : "");
-		if (s->user == NULL || s->home == NULL) {
-			login_report(s, r, SESSION_LOGIN_ETEMP);
-			return;
-		}
-		session_log(s, "event=login method=%s",
-		    r->kind == LOGIN_APOP ? "apop" : "password");
-		login_report(s, r, SESSION_LOGIN_OK);
+		login_accept(s, r);
 		return;
 	}
 	/* The same delay and reply for every failure, so that neither
 	 * timing nor text tells an attacker which names exist. */
 	log_info("conn=%llu proto=%s event=login-failed method=%s",
-	    (unsigned long long)s->id, s->proto->name,
-	    r->kind == LOGIN_APOP ? "apop" : "password");
+	    (unsigned long long)s->id, s->proto->name, login_method(r));
 	s->login_pending = r;
 	uv_timer_start(&s->delay, login_delay_done,
 	    s->srv->opt->auth_fail_delay_ms, 0);
@@ -203,6 +232,122 @@ session_login_apop(struct session *s, const char *user, const char *digest,
     session_login_cb *cb)
 {
 	login_start(s, LOGIN_APOP, user, digest, cb);
+}
+
+/* --- RPOP (RFC 1081, RFC 1225) ------------------------------------------- */
+
+/* A client-supplied name made safe for one log field: at most 64
+ * octets, printable ASCII other than '"' and '\\', the rest as '?'. */
+static const char *
+rpop_log_name(char *buf, size_t size, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; name[i] != '\0' && i + 1 < size && i < 64; i++)
+		buf[i] = name[i] > 0x20 && name[i] < 0x7f && name[i] != '"' &&
+		    name[i] != '\\' ? name[i] : '?';
+	buf[i] = '\0';
+	return buf;
+}
+
+static void
+rpop_delay_done(uv_timer_t *t)
+{
+	struct session *s = t->data;
+	struct login_req *r = s->login_pending;
+
+	s->login_pending = NULL;
+	if (r->result == AUTH_OK) {
+		login_accept(s, r);
+		return;
+	}
+	login_report(s, r, r->badname ? SESSION_LOGIN_BADNAME :
+	    SESSION_LOGIN_FAIL);
+}
+
+static const char rpop_oom[] = "out of memory";
+
+/* Why this RPOP attempt is refused, or NULL; fills R->u when not. */
+static const char *
+rpop_check(struct session *s, struct login_req *r, const char *remote_user)
+{
+	const struct rpop_map *map = s->srv->opt->rpop_map;
+	const struct auth_user *u;
+	struct sockaddr_storage ss;
+	unsigned char addr[16];
+	unsigned port;
+	int sslen = sizeof(ss);
+
+	if (map == NULL)
+		return "disabled";
+	r->badname = !store_user_name_ok(r->name, strlen(r->name));
+	if (r->badname)
+		return "bad user name";
+	/* The kernel's view of the peer, not the text made of it. */
+	if (uv_tcp_getpeername(&s->tcp, (struct sockaddr *)&ss, &sslen) != 0 ||
+	    rpop_addr_from_sockaddr((struct sockaddr *)&ss, addr, &port) != 0)
+		return "no peer address";
+	/* RFC 1081: "the POP3 client must use a reserved TCP port (port <
+	 * 1024)".  Port 0 is never a real source port. */
+	if (port == 0 || port >= 1024)
+		return "port not reserved";
+	if (!rpop_allowed_addr(map, addr, remote_user, r->name))
+		return "no rule";
+	if ((u = auth_db_lookup(s->srv->authdb, r->name)) == NULL)
+		return "unknown user";
+	if ((r->u = auth_user_dup(u)) == NULL)
+		return rpop_oom;
+	return NULL;
+}
+
+void
+session_login_rpop(struct session *s, const char *user,
+    const char *remote_user, session_login_cb *cb)
+{
+	struct login_req *r;
+	const char *why;
+	char lname[72], rname[72];
+
+	r = calloc(1, sizeof(*r));
+	if (r == NULL || (r->name = strdup(user)) == NULL) {
+		if (r != NULL)
+			login_req_free(r);
+		cb(s, SESSION_LOGIN_ETEMP);
+		return;
+	}
+	r->s = s;
+	r->kind = LOGIN_RPOP;
+	r->cb = cb;
+	r->result = AUTH_FAIL;
+	why = rpop_check(s, r, remote_user != NULL ? remote_user : "");
+	if (why == rpop_oom) {
+		login_req_free(r);
+		cb(s, SESSION_LOGIN_ETEMP);
+		return;
+	}
+	if (why == NULL)
+		r->result = AUTH_OK;
+	/* The reason goes to the log only; the client learns nothing but
+	 * the result, after the usual delay. */
+	session_log(s, "event=rpop-login result=%s%s%s%s peer=%s local_user=%s "
+	    "remote_user=%s%s", why == NULL ? "ok" : "refused",
+	    why != NULL ? " reason=\"" : "", why != NULL ? why : "",
+	    why != NULL ? "\"" : "", s->peer,
+	    rpop_log_name(lname, sizeof(lname), user),
+	    rpop_log_name(rname, sizeof(rname),
+	    remote_user != NULL ? remote_user : ""),
+	    s->srv->opt->rpop_map == NULL ?
+	    " (RPOP is disabled: no --rpop-trust)" : "");
+	s->pending++;
+	s->login_pending = r;
+	uv_timer_start(&s->delay, rpop_delay_done, why == NULL ? 0 :
+	    s->srv->opt->auth_fail_delay_ms, 0);
+}
+
+int
+session_rpop_enabled(const struct session *s)
+{
+	return s->srv->opt->rpop_map != NULL;
 }
 
 
@@ -351,6 +496,169 @@ session_store_commit(struct session *s, struct store *st, session_done_cb *cb)
 	}
 }
 
+/* --- RFC 1082 discussion groups ----------------------------------------- */
+
+/*
+ * The work is bboard_scan.h's (shared with the test stand-in); here it
+ * only runs on the threadpool with the usual guarantees.  The location
+ * is srv->opt->bboards_loc, set by serve.c at start-up and never changed
+ * while the loop runs; NULL means no groups.
+ */
+struct bboard_req {
+	uv_work_t work;
+	struct session *s;
+	const struct store_location *loc;	/* NULL: --bboards unset */
+	char *group;		/* NULL: list all */
+	int archive;
+	int open;		/* session_bboard_open(), else list */
+	int err;
+	struct store *st;
+	char name[BBOARD_NAME_MAX + 1];
+	struct bboard_info *info;
+	size_t n, skipped;
+	char msg[256];
+	session_bboard_list_cb *list_cb;
+	session_bboard_cb *open_cb;
+};
+
+static void
+bboard_req_free(struct bboard_req *r)
+{
+	free(r->group);
+	free(r->info);
+	free(r);
+}
+
+static void
+bboard_work(uv_work_t *w)
+{
+	struct bboard_req *r = w->data;
+
+	if (r->open) {
+		if (r->loc == NULL) {
+			r->err = STORE_ENOFOLDER;
+			snprintf(r->msg, sizeof(r->msg), "no --bboards");
+			return;
+		}
+		r->err = bboard_open(r->loc, r->group, r->archive, &r->st,
+		    r->name, r->msg, sizeof(r->msg));
+	} else if (r->loc != NULL)
+		r->err = bboard_list(r->loc, r->group, r->group != NULL,
+		    &r->info, &r->n, &r->skipped);
+}
+
+static void
+bboard_after(uv_work_t *w, int status)
+{
+	struct bboard_req *r = w->data;
+	struct session *s = r->s;
+	struct session_bboard *g = NULL;
+	int err = status < 0 ? STORE_ETEMP : r->err;
+	size_t i, n = 0;
+
+	if (status < 0 && r->st != NULL) {
+		store_close(r->st);
+		r->st = NULL;
+	}
+	if (!async_end(s)) {
+		/* Nobody is left to own it (no lock to release: shared). */
+		if (r->st != NULL)
+			store_close(r->st);
+		bboard_req_free(r);
+		return;
+	}
+	if (r->open) {
+		if (err != 0)
+			session_log(s, "event=bboard-open-failed group=\"%s\" "
+			    "archive=%d reason=\"%s\"", r->group, r->archive,
+			    r->msg[0] ? r->msg : store_strerror(err));
+		else
+			session_log(s, "event=bboard-open group=%s archive=%d "
+			    "messages=%zu", r->name, r->archive,
+			    store_count(r->st));
+		r->open_cb(s, err, err == 0 ? r->st : NULL,
+		    err == 0 ? r->name : NULL, err == 0 ? NULL :
+		    r->msg[0] ? r->msg : store_strerror(err));
+		bboard_req_free(r);
+		conn_after_async(s);
+		return;
+	}
+	if (err == 0 && r->n > 0 && (g = calloc(r->n, sizeof(*g))) == NULL)
+		err = STORE_ENOMEM;
+	if (err != 0)
+		session_warn(s, "event=bboard-list-failed reason=\"%s\"",
+		    store_strerror(err));
+	else {
+		n = r->n;
+		for (i = 0; i < n; i++) {
+			g[i].name = r->info[i].name;
+			g[i].maxima = r->info[i].maxima;
+			g[i].archive = r->info[i].archive[0] ?
+			    r->info[i].archive : NULL;
+		}
+		if (r->skipped > 0)
+			session_warn(s, "event=bboard-list-truncated listed=%zu "
+			    "skipped=%zu (more than %d groups)", n, r->skipped,
+			    BBOARD_MAX);
+	}
+	r->list_cb(s, err, g, n);
+	free(g);
+	bboard_req_free(r);
+	conn_after_async(s);
+}
+
+static void
+bboard_start(struct session *s, struct bboard_req *r, const char *group)
+{
+	r->s = s;
+	r->loc = s->srv->opt->bboards_loc;
+	if (group != NULL && (r->group = strdup(group)) == NULL)
+		goto fail;
+	r->work.data = r;
+	async_begin(s);
+	if (uv_queue_work(s->srv->loop, &r->work, bboard_work,
+	    bboard_after) == 0)
+		return;
+	s->work--;
+	s->pending--;
+fail:
+	if (r->open)
+		r->open_cb(s, STORE_ENOMEM, NULL, NULL, "internal error");
+	else
+		r->list_cb(s, STORE_ENOMEM, NULL, 0);
+	bboard_req_free(r);
+}
+
+void
+session_bboard_list(struct session *s, const char *name,
+    session_bboard_list_cb *cb)
+{
+	struct bboard_req *r;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		cb(s, STORE_ENOMEM, NULL, 0);
+		return;
+	}
+	r->list_cb = cb;
+	bboard_start(s, r, name);
+}
+
+void
+session_bboard_open(struct session *s, const char *group, int archive,
+    session_bboard_cb *cb)
+{
+	struct bboard_req *r;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL) {
+		cb(s, STORE_ENOMEM, NULL, NULL, "out of memory");
+		return;
+	}
+	r->open = 1;
+	r->archive = archive != 0;
+	r->open_cb = cb;
+	bboard_start(s, r, group != NULL ? group : "");
+}
+
 /* --- message streaming --------------------------------------------------- */
 
 struct msgstream {
@@ -453,8 +761,7 @@ stream_finish(struct msgstream *m, int err)
 		n = msgfilter_finish(&m->f, tail);
 		trace_body(s, tail, n);
 		session_write(s, tail, n);
-		trace_note(s, "message %zu sent (%llu octets)", m->idx + 1,
-		    (unsigned long long)m->sent);
+		trace_message(s, m->idx + 1, (unsigned long long)m->sent);
 	}
 	s->stream = NULL;
 	stream_free(m);

@@ -425,23 +425,25 @@ pop1_cmd_rset(struct pop1 *p, const struct pop1_cmd *cmd)
  */
 const struct pop1_command pop1_commands[] = {
 	{ "USER", S_USER, 1, 1, POP1_ARGS_SPLIT, pop1_cmd_user,
-	    "USER name", "RFC 918 Commands: USER" },
+	    "USER name", "RFC 918 Commands: USER", POP1_WAIT_PASS },
 	{ "PASS", S_PASS, 1, 1, POP1_ARGS_REST, pop1_cmd_pass,
-	    "PASS password", "RFC 918 Commands: PASS" },
+	    "PASS password", "RFC 918 Commands: PASS", POP1_WAIT_COMMAND },
 	{ "RETR", S_COMMAND, 0, 1, POP1_ARGS_SPLIT, pop1_cmd_retr,
-	    "RETR mailbox", "RFC 918 Commands: RETR" },
+	    "RETR mailbox", "RFC 918 Commands: RETR", POP1_WAIT_RCEV },
 	{ "RDEL", S_COMMAND, 0, 1, POP1_ARGS_SPLIT, pop1_cmd_rdel,
-	    "RDEL mailbox", "RFC 918 Commands: RDEL" },
+	    "RDEL mailbox", "RFC 918 Commands: RDEL", POP1_WAIT_RCEV },
 	{ "RCEV", S_RCEV, 0, 0, POP1_ARGS_SPLIT, pop1_cmd_rcev,
-	    "RCEV", "RFC 918 Commands: RCEV; The Normal Scenario" },
+	    "RCEV", "RFC 918 Commands: RCEV; The Normal Scenario",
+	    POP1_SEND_DATA },
 	{ "RCVD", S_RCVD, 0, 0, POP1_ARGS_SPLIT, pop1_cmd_rcvd,
-	    "RCVD", "RFC 918 Commands: RCVD; The Protocol" },
+	    "RCVD", "RFC 918 Commands: RCVD; The Protocol",
+	    POP1_WAIT_COMMAND },
 	{ "QUIT", POP1_S_LINES, 0, 0, POP1_ARGS_SPLIT, pop1_cmd_quit,
-	    "QUIT", "RFC 918 Commands: QUIT" },
+	    "QUIT", "RFC 918 Commands: QUIT", POP1_CLOSE },
 	{ "NOOP", POP1_S_LINES, 0, 0, POP1_ARGS_SPLIT, pop1_cmd_noop,
-	    "NOOP", "RFC 918 Commands: NOOP" },
+	    "NOOP", "RFC 918 Commands: NOOP", POP1_NEXT_STAY },
 	{ "RSET", POP1_S_LINES, 0, 0, POP1_ARGS_SPLIT, pop1_cmd_rset,
-	    "RSET", "RFC 918 Commands: RSET" },
+	    "RSET", "RFC 918 Commands: RSET", POP1_NEXT_ABORT },
 };
 const size_t pop1_ncommands = sizeof(pop1_commands) / sizeof(pop1_commands[0]);
 
@@ -486,12 +488,15 @@ pop1_states_text(unsigned states, char *buf, size_t len)
 }
 
 int
-pop1_describe(size_t i, struct proto_command_doc *out)
+pop1_describe(const char *profile, size_t i,
+    struct proto_command_doc *out)
 {
+	(void)profile;	/* no profiles: one revision */
 	/* The states text must outlive the call: one buffer per row. */
 	static char text[16][96];
 	const struct pop1_command *c;
 
+	memset(out, 0, sizeof(*out));
 	if (i >= pop1_ncommands || i >= sizeof(text) / sizeof(text[0]))
 		return 0;
 	c = &pop1_commands[i];

@@ -93,7 +93,17 @@ struct pop1_command {
 	int (*handler)(struct pop1 *p, const struct pop1_cmd *cmd);
 	const char *usage;		/* "RETR mailbox", for -ERR and docs */
 	const char *section;		/* "RFC 918 Commands: RETR" */
+	/* Where its success leads: an enum pop1_state or a POP1_NEXT_*
+	 * (RFC 918 Diagram).  For the docs' diagram (pop1_states.c); the
+	 * handlers enter their states themselves. */
+	int next;
 };
+
+/* pop1_command.next besides a state. */
+#define POP1_NEXT_STAY		(-1)	/* stays where it was given */
+/* RSET: aborts what is in progress: a mail reading transaction (back to
+ * WAIT-COMMAND) or a login after USER (back to WAIT-USER); else stays. */
+#define POP1_NEXT_ABORT		(-2)
 
 extern const struct pop1_command pop1_commands[];
 extern const size_t pop1_ncommands;
@@ -104,7 +114,12 @@ const struct pop1_command *pop1_command_find(const char *kw, size_t len);
 void pop1_dispatch(struct pop1 *p, const char *line, size_t len);
 /* Row I of the table for docs (proto_ops.describe). */
 struct proto_command_doc;
-int pop1_describe(size_t i, struct proto_command_doc *out);
+int pop1_describe(const char *profile, size_t i,
+    struct proto_command_doc *out);
+/* Edge I of the state diagram (proto_ops.edge), pop1_states.c. */
+struct proto_edge_doc;
+int pop1_edge(const char *profile, size_t i, struct proto_edge_doc *out);
+const char *pop1_profile_title(const char *profile);
 /* The text of a POP1_S() bit set, "WAIT-USER, WAIT-PASS" or "any". */
 const char *pop1_states_text(unsigned states, char *buf, size_t len);
 

@@ -211,4 +211,6 @@ const struct proto_ops pop1_ops = {
 	.close = pop1_close,
 	.trace_keep = pop1_trace_keep,
 	.describe = pop1_describe,
+	.edge = pop1_edge,
+	.profile_title = pop1_profile_title,
 };

@@ -421,25 +421,27 @@ pop2_cmd_quit(struct pop2 *p, const struct pop2_cmd *cmd)
 
 /*
  * RFC 937, Server Decision Table.  Columns LSTN and DONE take no
- * command; the states below are where the row's action is not 1.
+ * command; the states below are where the row's action is not 1, and
+ * the last field is the state that action goes to.
  */
 const struct pop2_command pop2_commands[] = {
 	{ "HELO", POP2_S_AUTH, 2, 2, 1, pop2_cmd_helo,
-	    "HELO user password", "RFC 937 Commands: HELO; action 3" },
+	    "HELO user password", "RFC 937 Commands: HELO; action 3", POP2_MBOX },
 	{ "FOLD", POP2_S_MBOX | POP2_S_ITEM, 1, 1, 1, pop2_cmd_fold,
-	    "FOLD mailbox", "RFC 937 Commands: FOLD; action 5" },
+	    "FOLD mailbox", "RFC 937 Commands: FOLD; action 5", POP2_MBOX },
 	{ "READ", POP2_S_MBOX | POP2_S_ITEM, 0, 1, 0, pop2_cmd_read,
-	    "READ [n]", "RFC 937 Commands: READ; action 6" },
+	    "READ [n]", "RFC 937 Commands: READ; action 6", POP2_ITEM },
 	{ "RETR", POP2_S_ITEM, 0, 0, 0, pop2_cmd_retr,
-	    "RETR", "RFC 937 Commands: RETR; action 7" },
+	    "RETR", "RFC 937 Commands: RETR; action 7", POP2_NEXT },
 	{ "ACKS", POP2_S_NEXT, 0, 0, 0, pop2_cmd_acks,
-	    "ACKS", "RFC 937 Commands: ACKS; action 8" },
+	    "ACKS", "RFC 937 Commands: ACKS; action 8", POP2_ITEM },
 	{ "ACKD", POP2_S_NEXT, 0, 0, 0, pop2_cmd_ackd,
-	    "ACKD", "RFC 937 Commands: ACKD; action 8" },
+	    "ACKD", "RFC 937 Commands: ACKD; action 8", POP2_ITEM },
 	{ "NACK", POP2_S_NEXT, 0, 0, 0, pop2_cmd_nack,
-	    "NACK", "RFC 937 Commands: NACK; action 8" },
+	    "NACK", "RFC 937 Commands: NACK; action 8", POP2_ITEM },
 	{ "QUIT", POP2_S_AUTH | POP2_S_MBOX | POP2_S_ITEM, 0, 0, 0,
-	    pop2_cmd_quit, "QUIT", "RFC 937 Commands: QUIT; action 4" },
+	    pop2_cmd_quit, "QUIT", "RFC 937 Commands: QUIT; action 4",
+	    POP2_DONE },
 };
 const size_t pop2_ncommands = sizeof(pop2_commands) / sizeof(pop2_commands[0]);
 
@@ -573,10 +575,13 @@ pop2_states_text(unsigned states)
 }
 
 int
-pop2_describe(size_t i, struct proto_command_doc *out)
+pop2_describe(const char *profile, size_t i,
+    struct proto_command_doc *out)
 {
+	(void)profile;	/* no profiles: one revision */
 	const struct pop2_command *c;
 
+	memset(out, 0, sizeof(*out));
 	if (i >= pop2_ncommands)
 		return 0;
 	c = &pop2_commands[i];

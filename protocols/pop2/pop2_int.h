@@ -59,6 +59,10 @@ struct pop2_command {
 	void (*handler)(struct pop2 *p, const struct pop2_cmd *cmd);
 	const char *usage;		/* "READ [n]", for errors and docs */
 	const char *section;		/* "RFC 937 Commands: READ" */
+	/* The state its action leads to (RFC 937, Server Decision Table,
+	 * actions 3 to 8; Server State Diagram).  For the docs' diagram
+	 * (pop2_states.c); the handlers enter it themselves. */
+	enum pop2_state next;
 };
 
 extern const struct pop2_command pop2_commands[];
@@ -70,7 +74,12 @@ const struct pop2_command *pop2_command_find(const char *kw, size_t len);
 void pop2_dispatch(struct pop2 *p, const char *line, size_t len);
 /* Row I of the table for docs (proto_ops.describe). */
 struct proto_command_doc;
-int pop2_describe(size_t i, struct proto_command_doc *out);
+int pop2_describe(const char *profile, size_t i,
+    struct proto_command_doc *out);
+/* Edge I of the state diagram (proto_ops.edge), pop2_states.c. */
+struct proto_edge_doc;
+int pop2_edge(const char *profile, size_t i, struct proto_edge_doc *out);
+const char *pop2_profile_title(const char *profile);
 /* "MBOX, ITEM" for a POP2_S_* set. */
 const char *pop2_states_text(unsigned states);
 

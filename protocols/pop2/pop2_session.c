@@ -179,4 +179,6 @@ const struct proto_ops pop2_ops = {
 	.close = pop2_close,
 	.trace_keep = pop2_trace_keep,
 	.describe = pop2_describe,
+	.edge = pop2_edge,
+	.profile_title = pop2_profile_title,
 };

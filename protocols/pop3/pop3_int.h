@@ -7,8 +7,11 @@
 #define POLYPOP_POP3_INT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "pop3_parse.h"
+#include "pop3_profile.h"
+#include "session.h"
 
 struct session;
 struct store;
@@ -41,11 +44,6 @@ enum pop3_state {
 #define POP3_S_AUTH		POP3_S(POP3_AUTHORIZATION)
 #define POP3_S_TRANS		POP3_S(POP3_TRANSACTION)
 
-/* Revisions a command row exists in.  Only RFC 1939 now; RFC 1081, 1225,
- * 1460 and 1725 become further bits (LAST, RPOP, ...) on the same table. */
-#define POP3_PROFILE_RFC1939	(1u << 0)
-#define POP3_PROFILES_ALL	POP3_PROFILE_RFC1939
-
 /* A multi-line listing in progress (resumable, see pop3_cmds.c). */
 enum pop3_listing {
 	POP3_LISTING_NONE,
@@ -56,7 +54,8 @@ enum pop3_listing {
 struct pop3 {
 	struct session *s;
 	enum pop3_state state;
-	unsigned profile;		/* one POP3_PROFILE_* bit */
+	enum pop3_profile profile;	/* the listener's revision */
+	unsigned flags;			/* its POP3_PF_* */
 	struct store *st;		/* open in TRANSACTION and UPDATE */
 
 	/* RFC 1939 §7: PASS "may only be given ... immediately after a
@@ -68,6 +67,21 @@ struct pop3 {
 
 	unsigned failed_logins;
 	unsigned bad_commands;
+
+	/* RFC 1081 LAST: the "highest number accessed" (1-based, 0 for
+	 * none), and its value at login, which RSET restores (RFC 1081) or
+	 * not (RFC 1460 §5 resets it to zero). */
+	size_t highest;
+	size_t highest_start;
+
+	/* RFC 1082 XTND: the current maildrop is a discussion group's
+	 * (read-only, st from session_bboard_open()) when bboard[0] is
+	 * set; the default maildrop was committed and closed on the way.
+	 * bb_next holds a group opened while the default maildrop's
+	 * deletions are being committed; close() releases it too. */
+	char bboard[SESSION_BBOARD_NAME_MAX + 1];
+	struct store *bb_next;
+	char bb_next_name[SESSION_BBOARD_NAME_MAX + 1];
 
 	enum pop3_listing listing;
 	size_t cursor;			/* next message index to list */
@@ -82,30 +96,108 @@ enum pop3_result {
 
 struct pop3_cmd;
 
-/* One row per command: RFC 1939 §9's summary, made executable. */
+/* What one command is in one revision. */
+struct pop3_cite {
+	const char *section;	/* NULL: the revision has no such command */
+	unsigned char optional;	/* listed under "Optional POP3 Commands" */
+};
+
+/* When the positive reply is multi-line (RFC 1939 §3). */
+enum pop3_multiline {
+	POP3_ML_NEVER,
+	POP3_ML_ALWAYS,		/* RETR, TOP, XTND */
+	POP3_ML_NOARG,		/* LIST, UIDL without an argument */
+};
+
+/* Where a successful command takes the session: the edges of the state
+ * diagram in docs/, and what `polypopd explain` expects. */
+enum pop3_goto {
+	POP3_STAY,
+	POP3_GO_TRANSACTION,	/* PASS, APOP, RPOP */
+	POP3_GO_UPDATE,		/* QUIT in TRANSACTION */
+	POP3_GO_END,		/* QUIT in AUTHORIZATION */
+};
+
+/*
+ * One row per command: the command summaries of RFC 1081 to 1939 made
+ * executable.  in[] is the profile data: for each revision, whether it has
+ * the command, the section that governs it there and whether it is
+ * optional.  The same rows drive dispatch, --trace annotations,
+ * `polypopd explain` and the generated docs.
+ */
 struct pop3_command {
 	const char *name;		/* upper case keyword */
 	unsigned states;		/* POP3_S_* bits where it is valid */
-	unsigned profiles;		/* POP3_PROFILE_* bits */
 	unsigned char min_args;
 	unsigned char max_args;
 	enum pop3_parse_mode mode;
 	int (*handler)(struct pop3 *p, const struct pop3_cmd *cmd);
 	const char *usage;		/* "TOP msg n", for -ERR and docs */
-	const char *section;		/* "RFC 1939 §7" */
+	const char *ok;			/* the positive reply: "+OK nn mm" */
+	enum pop3_multiline multiline;
+	unsigned char go_auth;		/* enum pop3_goto from AUTHORIZATION */
+	unsigned char go_trans;		/* ... and from TRANSACTION */
+	const char *summary;		/* what it does, one line, for docs */
+	struct pop3_cite in[POP3_NPROFILES];
 };
 
 extern const struct pop3_command pop3_commands[];
 extern const size_t pop3_ncommands;
 
-/* Case-insensitive lookup of the keyword KW (LEN octets); NULL if none. */
+/* Case-insensitive lookup of the keyword KW (LEN octets) in any profile;
+ * NULL if no revision has it. */
 const struct pop3_command *pop3_command_find(const char *kw, size_t len);
+/* The section that governs C in profile PR, or NULL if PR lacks C. */
+const char *pop3_command_section(const struct pop3_command *c,
+    enum pop3_profile pr);
+/* Whether profile PR has the command NAME ("APOP"). */
+int pop3_profile_has(enum pop3_profile pr, const char *name);
 /* Parse, check and run one command line. */
 void pop3_dispatch(struct pop3 *p, const char *line, size_t len);
+/* The section that governs the client line LINE in profile PR and state
+ * ST, as text ("LAST: RFC 1081, The TRANSACTION State"), for --trace and
+ * `polypopd explain`.  Pure. */
+void pop3_cite_line(enum pop3_profile pr, enum pop3_state st,
+    const char *line, size_t len, char *buf, size_t size);
 
 /* pop3_describe.c: row I of the table for docs (proto_ops.describe). */
 struct proto_command_doc;
-int pop3_describe(size_t i, struct proto_command_doc *out);
+int pop3_describe(const char *profile, size_t i,
+    struct proto_command_doc *out);
+struct proto_edge_doc;
+int pop3_edge(const char *profile, size_t i, struct proto_edge_doc *out);
+
+/* pop3_dispatch.c: -ERR, with RFC 2449 §8 / RFC 3206 code CODE (may be
+ * NULL) only where the profile has response codes. */
+void pop3_err(struct pop3 *p, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* The handlers, one per row (pop3_cmds.c, pop3_trans.c, pop3_xtnd.c). */
+int pop3_cmd_user(struct pop3 *, const struct pop3_cmd *);
+int pop3_cmd_pass(struct pop3 *, const struct pop3_cmd *);
+int pop3_cmd_apop(struct pop3 *, const struct pop3_cmd *);
+int pop3_cmd_rpop(struct pop3 *, const struct pop3_cmd *);
+int pop3_cmd_quit(struct pop3 *, const struct pop3_cmd *);
+int pop3_cmd_stat(struct pop3 *, const struct pop3_cmd *);
+int pop3_cmd_list(struct pop3 *, const struct pop3_cmd *);
+int pop3_cmd_retr(struct pop3 *, const struct pop3_cmd *);
+int pop3_cmd_dele(struct pop3 *, const struct pop3_cmd *);
+int pop3_cmd_noop(struct pop3 *, const struct pop3_cmd *);
+int pop3_cmd_rset(struct pop3 *, const struct pop3_cmd *);
+int pop3_cmd_last(struct pop3 *, const struct pop3_cmd *);
+int pop3_cmd_top(struct pop3 *, const struct pop3_cmd *);
+int pop3_cmd_uidl(struct pop3 *, const struct pop3_cmd *);
+int pop3_cmd_xtnd(struct pop3 *, const struct pop3_cmd *);
+
+/* pop3_trans.c: shared by the handlers. */
+void pop3_drop_totals(const struct pop3 *p, size_t *count, uint64_t *octets);
+void pop3_store_error(struct pop3 *p, const char *op, const char *what,
+    int err, const char *msg);
+int pop3_msg_arg(struct pop3 *p, const struct proto_arg *a, size_t *idx);
+/* At login: LAST's starting value from the store's seen marks. */
+void pop3_access_start(struct pop3 *p);
+/* RFC 1082: whether the current maildrop is a discussion group's. */
+#define POP3_IN_BBOARD(p)	((p)->bboard[0] != '\0')
 
 /* pop3_session.c */
 const char *pop3_state_name(enum pop3_state st);

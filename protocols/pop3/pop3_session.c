@@ -3,6 +3,7 @@
  * the one function that changes it, and the callbacks the core calls
  * through pop3_ops.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,22 +52,33 @@ static int
 pop3_start(struct session *s)
 {
 	struct pop3 *p;
+	int pr;
 
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return -1;
 	p->s = s;
 	p->state = POP3_AUTHORIZATION;
-	p->profile = POP3_PROFILE_RFC1939;
+	/* The core checked the name against pop3_ops.profiles. */
+	if ((pr = pop3_profile_find(session_profile(s))) < 0)
+		pr = POP3_CURRENT;
+	p->profile = (enum pop3_profile)pr;
+	p->flags = pop3_profiles[pr].flags;
 	session_set_data(s, p);
 	session_trace_state(s, pop3_state_name(p->state));
 	/*
-	 * RFC 1939 §4: any positive response; §7: a server offering APOP puts
-	 * a fresh msg-id style timestamp in it.  RFC 1957: always a space
-	 * after the status indicator.  Host name (<= 255) and timestamp stay
-	 * well below §3's 512 octets.
+	 * RFC 1081 "The AUTHORIZATION State": "any string terminated by
+	 * CRLF", "should always give a positive response".  RFC 1460 §7 and
+	 * later: a server offering APOP puts a fresh msg-id style timestamp
+	 * in it, so only the revisions with APOP have one.  RFC 1957: always
+	 * a space after the status indicator.  Host name (<= 255) and
+	 * timestamp stay well below RFC 1939 §3's 512 octets.
 	 */
-	session_reply(s, "+OK POP3 %s polypop ready %s", session_hostname(s),
-	    session_apop_timestamp(s));
+	if (pop3_profile_has(p->profile, "APOP"))
+		session_reply(s, "+OK POP3 %s polypop ready %s",
+		    session_hostname(s), session_apop_timestamp(s));
+	else
+		session_reply(s, "+OK POP3 %s polypop ready",
+		    session_hostname(s));
 	return 0;
 }
 
@@ -87,10 +99,22 @@ pop3_overflow(struct session *s)
 	if (p == NULL)
 		return;
 	/* A discarded line still sits between USER and PASS (RFC 1939 §7). */
-	p->user_ok = 0;
+	if (p->flags & POP3_PF_PASS_NEXT)
+		p->user_ok = 0;
 	/* RFC 2449 §4: commands are at most 255 octets with CRLF. */
 	session_reply(s, "-ERR Line too long.");
 	pop3_bad_command(p);
+}
+
+/* RFC 3206 §4's code, where the listener's profile has codes. */
+static const char *
+pop3_temp_code(struct session *s)
+{
+	int pr = pop3_profile_find(session_profile(s));
+
+	if (pr >= 0 && (pop3_profiles[pr].flags & POP3_PF_RESP_CODES))
+		return "[SYS/TEMP] ";
+	return "";
 }
 
 static void
@@ -98,7 +122,7 @@ pop3_refuse(struct session *s, const char *why)
 {
 	/* Before start(): no greeting, one -ERR, then the core closes.
 	 * RFC 3206 §4: the client should simply try again later. */
-	session_reply(s, "-ERR [SYS/TEMP] %s", why);
+	session_reply(s, "-ERR %s%s", pop3_temp_code(s), why);
 }
 
 static void
@@ -106,7 +130,7 @@ pop3_shutdown(struct session *s)
 {
 	/* Between commands; close() follows and commits nothing, as for
 	 * any session that did not end with QUIT (RFC 1939 §6). */
-	session_reply(s, "-ERR [SYS/TEMP] Server shutting down.");
+	session_reply(s, "-ERR %sServer shutting down.", pop3_temp_code(s));
 }
 
 static void
@@ -132,6 +156,10 @@ pop3_close(struct session *s)
 	 * remove any messages": release the lock, commit nothing. */
 	if (p->st != NULL)
 		store_close(p->st);
+	/* A discussion group opened while the default maildrop's commit
+	 * was running (pop3_xtnd.c): read-only, nothing to commit. */
+	if (p->bb_next != NULL)
+		store_close(p->bb_next);
 	session_set_data(s, NULL);
 	free(p);
 }
@@ -153,6 +181,7 @@ pop3_trace_keep(struct session *s, const char *line, size_t len)
 		return cmd.kw_len;
 	if (cmd.rest == NULL)
 		return len;
+	/* RPOP's argument is a user name, not a secret: shown whole. */
 	if (strcmp(cmd.keyword, "PASS") == 0)
 		return cmd.kw_len + 1;
 	if (strcmp(cmd.keyword, "APOP") == 0) {
@@ -163,6 +192,22 @@ pop3_trace_keep(struct session *s, const char *line, size_t len)
 		return cmd.kw_len + 1 + i;
 	}
 	return len;
+}
+
+static void
+pop3_trace_cite(struct session *s, const char *line, size_t len, char *buf,
+    size_t size)
+{
+	struct pop3 *p = session_data(s);
+
+	if (p == NULL) {
+		if (size > 0)
+			buf[0] = '\0';
+	} else if (line == NULL)
+		snprintf(buf, size, "greeting: %s",
+		    pop3_profiles[p->profile].greeting);
+	else
+		pop3_cite_line(p->profile, p->state, line, len, buf, size);
 }
 
 const struct proto_ops pop3_ops = {
@@ -177,5 +222,9 @@ const struct proto_ops pop3_ops = {
 	.timeout = pop3_timeout,
 	.close = pop3_close,
 	.trace_keep = pop3_trace_keep,
+	.profiles = pop3_profile_names,
+	.profile_title = pop3_profile_title,
 	.describe = pop3_describe,
+	.edge = pop3_edge,
+	.trace_cite = pop3_trace_cite,
 };

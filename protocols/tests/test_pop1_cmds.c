@@ -110,20 +110,20 @@ START_TEST(test_describe)
 	struct proto_command_doc d;
 	size_t i;
 
-	for (i = 0; pop1_ops.describe(i, &d); i++) {
+	for (i = 0; pop1_ops.describe("", i, &d); i++) {
 		ck_assert_str_eq(d.name, pop1_commands[i].name);
 		ck_assert_str_eq(d.usage, pop1_commands[i].usage);
 		ck_assert_str_eq(d.section, pop1_commands[i].section);
 	}
 	ck_assert_uint_eq(i, pop1_ncommands);
-	ck_assert(pop1_ops.describe(0, &d));
+	ck_assert(pop1_ops.describe("", 0, &d));
 	ck_assert_str_eq(d.states, "WAIT-USER");
-	ck_assert(pop1_ops.describe(4, &d));
+	ck_assert(pop1_ops.describe("", 4, &d));
 	ck_assert_str_eq(d.name, "RCEV");
 	ck_assert_str_eq(d.states, "WAIT-RCEV");
-	ck_assert(pop1_ops.describe(8, &d));
+	ck_assert(pop1_ops.describe("", 8, &d));
 	ck_assert_str_eq(d.states, "any");
-	ck_assert(!pop1_ops.describe(9, &d));
+	ck_assert(!pop1_ops.describe("", 9, &d));
 }
 END_TEST
 

@@ -84,13 +84,13 @@ START_TEST(test_table_decision)
 		ck_assert_ptr_nonnull(c);
 		ck_assert_uint_eq(c->states, rfc[i].states);
 	}
-	for (i = 0; pop2_describe(i, &doc); i++) {
+	for (i = 0; pop2_describe("", i, &doc); i++) {
 		ck_assert_str_eq(doc.name, pop2_commands[i].name);
 		ck_assert_str_eq(doc.usage, pop2_commands[i].usage);
 		ck_assert_str_eq(doc.section, pop2_commands[i].section);
 	}
 	ck_assert_uint_eq(i, pop2_ncommands);
-	ck_assert_int_eq(pop2_ops.describe(0, &doc), 1);
+	ck_assert_int_eq(pop2_ops.describe("", 0, &doc), 1);
 	ck_assert_str_eq(doc.usage, "HELO user password");
 	ck_assert_str_eq(doc.states, "AUTH");
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "auth.h"
+#include "bboard_scan.h"
 #include "msgfilter.h"
 #include "testcore.h"
 
@@ -94,6 +95,7 @@ testcore_free(struct session *s)
 		testcore_fail("freed with a request pending");
 	free(s->preamble);
 	free(s->folder);
+	free(s->bb_group);
 	free(s->user);
 	free(s->home);
 	free(s->out);
@@ -112,6 +114,18 @@ testcore_drop(struct session *s)
 
 /* --- the requests, as session_async.c runs them ------------------------ */
 
+/* "REMOTE-USER LOCAL-USER" against what RPOP was given. */
+static int
+testcore_rpop_ok(const struct session *s)
+{
+	char rule[600];
+
+	if (s->rpop_rule == NULL)
+		return 0;
+	snprintf(rule, sizeof(rule), "%s %s", s->login_secret, s->login_user);
+	return strcmp(rule, s->rpop_rule) == 0;
+}
+
 static int
 testcore_login(struct session *s)
 {
@@ -124,6 +138,8 @@ testcore_login(struct session *s)
 	if (s->login_apop)
 		rc = u == NULL ? AUTH_FAIL : auth_check_apop(u,
 		    TESTCORE_APOP_TS, s->login_secret);
+	else if (s->login_rpop)
+		rc = u != NULL && testcore_rpop_ok(s) ? AUTH_OK : AUTH_FAIL;
 	else
 		rc = auth_check_password(u, s->login_secret);
 	if (s->auth_fault) {
@@ -184,6 +200,58 @@ testcore_commit(struct session *s)
 	s->last_commit = err;
 	s->done_cb(s, err, err == 0 ? NULL :
 	    msg[0] ? msg : store_strerror(err));
+}
+
+/* session_async.c's bboard_work() and bboard_after(), at once. */
+static void
+testcore_bboard_list(struct session *s)
+{
+	struct bboard_info *info = NULL;
+	struct session_bboard *g = NULL;
+	size_t n = 0, skipped = 0, i;
+	int err = 0;
+
+	s->bb_lists++;
+	if (s->bboards != NULL)
+		err = bboard_list(s->bboards, s->bb_group, s->bb_group != NULL,
+		    &info, &n, &skipped);
+	if (err == 0 && n > 0 && (g = calloc(n, sizeof(*g))) == NULL)
+		testcore_fail("out of memory");
+	for (i = 0; err == 0 && i < n; i++) {
+		g[i].name = info[i].name;
+		g[i].maxima = info[i].maxima;
+		g[i].archive = info[i].archive[0] ? info[i].archive : NULL;
+	}
+	free(s->bb_group);
+	s->bb_group = NULL;
+	s->bb_list_cb(s, err, g, err == 0 ? n : 0);
+	free(g);
+	free(info);
+}
+
+static void
+testcore_bboard_open(struct session *s)
+{
+	char name[BBOARD_NAME_MAX + 1] = "", msg[256] = "";
+	struct store *st = NULL;
+	int err;
+
+	if (s->bboards == NULL)
+		err = STORE_ENOFOLDER;
+	else
+		err = bboard_open(s->bboards, s->bb_group, s->bb_archive, &st,
+		    name, msg, sizeof(msg));
+	free(s->bb_group);
+	s->bb_group = NULL;
+	if (err != 0) {
+		s->bb_open_cb(s, err, NULL, NULL, msg[0] ? msg :
+		    store_strerror(err));
+		return;
+	}
+	if (!store_is_readonly(st))
+		testcore_fail("a discussion group opened read-write");
+	s->bb_opens++;
+	s->bb_open_cb(s, 0, st, name, NULL);
 }
 
 /* Run one chunk through the filter into the output, as stream_emit(). */
@@ -265,6 +333,12 @@ testcore_step(struct session *s)
 	case TESTCORE_SEND:
 		testcore_send(s);
 		break;
+	case TESTCORE_BBOARD_LIST:
+		testcore_bboard_list(s);
+		break;
+	case TESTCORE_BBOARD_OPEN:
+		testcore_bboard_open(s);
+		break;
 	case TESTCORE_DRAIN:
 		s->drains++;
 		s->since_drain = 0;
@@ -273,6 +347,13 @@ testcore_step(struct session *s)
 	case TESTCORE_NONE:
 		break;
 	}
+}
+
+void
+testcore_step_once(struct session *s)
+{
+	if (s->req != TESTCORE_NONE && !s->destroyed)
+		testcore_step(s);
 }
 
 void
@@ -334,8 +415,7 @@ session_id(const struct session *s)
 const char *
 session_profile(const struct session *s)
 {
-	(void)s;
-	return "";
+	return s->profile;
 }
 
 const char *
@@ -449,6 +529,7 @@ static void
 testcore_login_begin(struct session *s, const char *user, const char *secret,
     int apop, session_login_cb *cb)
 {
+	s->login_rpop = 0;
 	testcore_begin(s, TESTCORE_LOGIN);
 	/* The core keeps its own copies (session.h). */
 	snprintf(s->login_user, sizeof(s->login_user), "%s", user);
@@ -472,6 +553,20 @@ session_login_apop(struct session *s, const char *user, const char *digest,
 }
 
 void
+session_login_rpop(struct session *s, const char *user,
+    const char *remote_user, session_login_cb *cb)
+{
+	testcore_login_begin(s, user, remote_user, 0, cb);
+	s->login_rpop = 1;
+}
+
+int
+session_rpop_enabled(const struct session *s)
+{
+	return s->rpop_rule != NULL;
+}
+
+void
 session_store_open(struct session *s, const char *folder,
     session_store_cb *cb)
 {
@@ -491,6 +586,27 @@ session_store_commit(struct session *s, struct store *st,
 	testcore_begin(s, TESTCORE_COMMIT);
 	s->req_store = st;
 	s->done_cb = cb;
+}
+
+void
+session_bboard_list(struct session *s, const char *name,
+    session_bboard_list_cb *cb)
+{
+	testcore_begin(s, TESTCORE_BBOARD_LIST);
+	free(s->bb_group);
+	s->bb_group = name != NULL ? testcore_strdup(name) : NULL;
+	s->bb_list_cb = cb;
+}
+
+void
+session_bboard_open(struct session *s, const char *group, int archive,
+    session_bboard_cb *cb)
+{
+	testcore_begin(s, TESTCORE_BBOARD_OPEN);
+	free(s->bb_group);
+	s->bb_group = testcore_strdup(group);
+	s->bb_archive = archive != 0;
+	s->bb_open_cb = cb;
 }
 
 void

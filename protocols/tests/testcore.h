@@ -9,10 +9,12 @@
  * It implements the session.h functions the module calls, and nothing of
  * store.h or auth.h: mailboxes are real Maildirs and mbox files opened
  * with store_open(), INBOX or a named folder (POP2 FOLD, POP1 RETR/RDEL
- * mailbox), and logins are checked by the real auth layer against a real
+ * mailbox), RFC 1082 discussion groups are folders of a real location
+ * opened with store_open_shared() (server/bboard_scan.h, the core's own
+ * rules), and logins are checked by the real auth layer against a real
  * users file.  What it replaces is only the libuv loop: output goes to a
  * buffer; asynchronous requests (login, store open and commit, message
- * streaming, drain waits) are queued and completed by testcore_run(), the
+ * streaming, drain waits, discussion group listing and opening) are queued and completed by testcore_run(), the
  * way the loop would complete them later, by calling auth_check_*(),
  * store_open(), store_commit() and store_reader_*() directly.  No line is
  * handed to the module while one is pending (proto.h's rule).  Message
@@ -44,6 +46,8 @@ enum testcore_req {
 	TESTCORE_COMMIT,
 	TESTCORE_SEND,
 	TESTCORE_DRAIN,
+	TESTCORE_BBOARD_LIST,
+	TESTCORE_BBOARD_OPEN,
 };
 
 /* The core's struct session is opaque to modules, so the stand-in can
@@ -89,6 +93,16 @@ struct session {
 	char login_user[256];
 	char login_secret[256];
 	int login_apop;
+	int login_rpop;			/* session_login_rpop() */
+
+	/* The listener's profile (session_profile()), "" by default; set
+	 * before testcore_start(). */
+	char profile[32];
+	/* RPOP's trust map and reserved port, reduced to what a module
+	 * can observe: NULL means RPOP is not configured; otherwise
+	 * "REMOTE-USER LOCAL-USER" is the one rule that lets the login
+	 * through (the real map is tested in server/auth/tests). */
+	const char *rpop_rule;
 
 	/* The auth layer's internal error (AUTH_EINTERNAL: out of memory,
 	 * a libcrypto failure) cannot be caused from outside; this makes
@@ -99,12 +113,24 @@ struct session {
 	 * session_store_open() of a named folder then aborts the test. */
 	int inbox_only;
 
+	/* RFC 1082 discussion groups: the --bboards location (NULL: none),
+	 * real folders listed and opened read-only by the same code the
+	 * core runs (server/bboard_scan.h).  The pending request's group
+	 * (NULL: list all) and archive flag. */
+	const struct store_location *bboards;
+	session_bboard_list_cb *bb_list_cb;
+	session_bboard_cb *bb_open_cb;
+	char *bb_group;
+	int bb_archive;
+
 	/* What really happened, for assertions. */
 	unsigned opens;			/* stores handed to the module */
 	unsigned commits;		/* store_commit() calls */
 	unsigned sends;			/* session_send_message() calls */
 	int last_commit;		/* its result */
 	int last_open;			/* last store_open() result */
+	unsigned bb_lists;		/* session_bboard_list() requests */
+	unsigned bb_opens;		/* groups handed to the module */
 };
 
 /* A session of module OPS whose logins are checked against DB and whose
@@ -121,6 +147,9 @@ void testcore_free(struct session *s);
 void testcore_drop(struct session *s);
 /* Complete pending requests (and drain waits) until none is left. */
 void testcore_run(struct session *s);
+/* Complete only the one pending request (its callback may queue the
+ * next), to look at a session between two of its requests. */
+void testcore_step_once(struct session *s);
 /* Hand one line to the module, as conn_process() would, then run. */
 void testcore_line(struct session *s, const char *line);
 /* The same with an explicit length (lines with NUL octets). */

@@ -140,6 +140,18 @@ static const struct set_case set_cases[] = {
 	{ "listen", "pop3@h:1", 0, NULL },
 	{ "listen", "pop3@h", -1,
 	    "listen: listen 'pop3@h': missing ':PORT'" },
+	{ "rpop_trust", "/etc/polypop/rpop", 0, NULL },
+	{ "rpop_trust", "", -1, "rpop_trust: empty value" },
+	{ "rpop-trust", "/x", -1, "unknown key 'rpop-trust'" },
+	{ "bboards", "maildir:/srv/bboards", 0, NULL },
+	{ "bboards", "mbox:/srv/bboards", 0, NULL },
+	{ "bboards", "", -1, "bboards: empty value" },
+	{ "bboards", "maildir:/srv/%u/bboards", -1,
+	    "bboards: 'maildir:/srv/%u/bboards': discussion groups belong to "
+	    "no user, so the location must not contain %u or %h" },
+	{ "bboards", "mbox:%h/bb", -1,
+	    "bboards: 'mbox:%h/bb': discussion groups belong to no user, so "
+	    "the location must not contain %u or %h" },
 	{ "Users", "x", -1, "unknown key 'Users'" },
 	{ "config", "x", -1, "unknown key 'config'" },
 	{ "", "x", -1, "unknown key ''" },
@@ -175,6 +187,12 @@ START_TEST(test_defaults)
 	ck_assert_uint_eq(o.nlistens, 0);
 	ck_assert_ptr_null(o.users_file);
 	ck_assert_ptr_null(o.hostname);
+	/* RPOP is off unless configured. */
+	ck_assert_ptr_null(o.rpop_trust);
+	ck_assert_ptr_null(o.rpop_map);
+	/* No RFC 1082 discussion groups unless configured. */
+	ck_assert_ptr_null(o.bboards);
+	ck_assert_ptr_null(o.bboards_loc);
 	ck_assert_int_eq(o.trace_bodies, 0);
 	ck_assert_int_eq(o.demo, 0);
 	ck_assert_int_eq(o.help, 0);
@@ -182,6 +200,8 @@ START_TEST(test_defaults)
 	ck_assert_ptr_null(o.listens);
 	ck_assert_ptr_null(o.users_file);
 	ck_assert_str_ne(options_usage, "");
+	ck_assert_ptr_nonnull(strstr(options_usage, "--rpop-trust FILE"));
+	ck_assert_ptr_nonnull(strstr(options_usage, "--bboards LOCATION"));
 }
 END_TEST
 
@@ -495,6 +515,125 @@ START_TEST(test_argv)
 }
 END_TEST
 
+/* --- rpop_trust: the key, the flag, and which one wins --- */
+
+struct rpop_case {
+	const char	*config;	/* file text, NULL = no file */
+	const char	*argv[6];
+	int		 rc;
+	const char	*want;		/* rpop_trust, or the error (CFG) */
+};
+
+static const struct rpop_case rpop_cases[] = {
+	{ NULL, { "--users", "u" }, 0, NULL },
+	{ NULL, { "--rpop-trust", "/etc/polypop/rpop" }, 0,
+	    "/etc/polypop/rpop" },
+	{ NULL, { "--rpop-trust=/etc/r" }, 0, "/etc/r" },
+	{ NULL, { "--rpop-trust", "/a", "--rpop-trust", "/b" }, 0, "/b" },
+	{ "rpop_trust = /from/file\n", { "--config", CFG }, 0, "/from/file" },
+	{ "[polypopd]\n  rpop_trust\t=\t/f  \r\n", { "--config", CFG }, 0,
+	    "/f" },
+	{ "rpop_trust = /from/file\n",
+	    { "--rpop-trust", "/from/cli", "--config", CFG }, 0, "/from/cli" },
+	{ NULL, { "--rpop-trust" }, -1,
+	    "option '--rpop-trust' needs a value" },
+	{ NULL, { "--rpop-trust", "--users", "u" }, -1,
+	    "option '--rpop-trust' needs a value" },
+	{ NULL, { "--rpop-trust=" }, -1, "--rpop-trust: empty value" },
+	{ "\nrpop_trust =\n", { "--config", CFG }, -1,
+	    CFG ":2: rpop_trust: empty value" },
+	{ "rpop-trust = /x\n", { "--config", CFG }, -1,
+	    CFG ":1: unknown key 'rpop-trust'" },
+};
+
+START_TEST(test_rpop_trust)
+{
+	const struct rpop_case	*c = &rpop_cases[_i];
+	struct options		 o;
+	char			*argv[6], *path = NULL, *want;
+	char			 err[512] = "";
+	int			 argc = 0, rc, i;
+
+	if (c->config != NULL)
+		path = write_config("polypopd.conf", c->config,
+		    strlen(c->config));
+	for (; argc < 6 && c->argv[argc] != NULL; argc++)
+		argv[argc] = subst_cfg(c->argv[argc], path ? path : "");
+	options_init(&o);
+	rc = options_parse_argv(&o, argc, argv, err, sizeof(err));
+	ck_assert_msg(rc == c->rc, "case %d: rc %d (%s)", _i, rc, err);
+	if (rc == 0 && c->want == NULL)
+		ck_assert_ptr_null(o.rpop_trust);
+	else if (rc == 0)
+		ck_assert_str_eq(o.rpop_trust, c->want);
+	else {
+		want = subst_cfg(c->want, path ? path : "");
+		ck_assert_str_eq(err, want);
+		free(want);
+	}
+	/* The option only names the file; nothing is loaded here. */
+	ck_assert_ptr_null(o.rpop_map);
+	options_free(&o);
+	for (i = 0; i < argc; i++)
+		free(argv[i]);
+	free(path);
+}
+END_TEST
+
+/* --- bboards: the key, the flag, and which one wins --- */
+
+static const struct rpop_case bboards_cases[] = {
+	{ NULL, { "--users", "u" }, 0, NULL },
+	{ NULL, { "--bboards", "maildir:/srv/bboards" }, 0,
+	    "maildir:/srv/bboards" },
+	{ NULL, { "--bboards=mbox:/srv/bb" }, 0, "mbox:/srv/bb" },
+	{ "bboards = maildir:/from/file\n", { "--config", CFG }, 0,
+	    "maildir:/from/file" },
+	{ "bboards = maildir:/from/file\n",
+	    { "--bboards", "mbox:/cli", "--config", CFG }, 0, "mbox:/cli" },
+	{ NULL, { "--bboards" }, -1, "option '--bboards' needs a value" },
+	{ NULL, { "--bboards", "maildir:/var/mail/%u" }, -1,
+	    "--bboards: 'maildir:/var/mail/%u': discussion groups belong to "
+	    "no user, so the location must not contain %u or %h" },
+	{ "\nbboards = mbox:%h/bb\n", { "--config", CFG }, -1,
+	    CFG ":2: bboards: 'mbox:%h/bb': discussion groups belong to no "
+	    "user, so the location must not contain %u or %h" },
+};
+
+START_TEST(test_bboards)
+{
+	const struct rpop_case	*c = &bboards_cases[_i];
+	struct options		 o;
+	char			*argv[6], *path = NULL, *want;
+	char			 err[512] = "";
+	int			 argc = 0, rc, i;
+
+	if (c->config != NULL)
+		path = write_config("polypopd.conf", c->config,
+		    strlen(c->config));
+	for (; argc < 6 && c->argv[argc] != NULL; argc++)
+		argv[argc] = subst_cfg(c->argv[argc], path ? path : "");
+	options_init(&o);
+	rc = options_parse_argv(&o, argc, argv, err, sizeof(err));
+	ck_assert_msg(rc == c->rc, "case %d: rc %d (%s)", _i, rc, err);
+	if (rc == 0 && c->want == NULL)
+		ck_assert_ptr_null(o.bboards);
+	else if (rc == 0)
+		ck_assert_str_eq(o.bboards, c->want);
+	else {
+		want = subst_cfg(c->want, path ? path : "");
+		ck_assert_str_eq(err, want);
+		free(want);
+	}
+	/* The location is parsed and checked by serve.c at start-up. */
+	ck_assert_ptr_null(o.bboards_loc);
+	options_free(&o);
+	for (i = 0; i < argc; i++)
+		free(argv[i]);
+	free(path);
+}
+END_TEST
+
 static Suite *
 options_suite(void)
 {
@@ -517,6 +656,10 @@ options_suite(void)
 	tcase_add_test(tc, test_load_config);
 	tcase_add_loop_test(tc, test_argv, 0,
 	    (int)(sizeof(argv_cases) / sizeof(argv_cases[0])));
+	tcase_add_loop_test(tc, test_rpop_trust, 0,
+	    (int)(sizeof(rpop_cases) / sizeof(rpop_cases[0])));
+	tcase_add_loop_test(tc, test_bboards, 0,
+	    (int)(sizeof(bboards_cases) / sizeof(bboards_cases[0])));
 	suite_add_tcase(s, tc);
 	return s;
 }
