@@ -20,6 +20,21 @@ changes is undone; everything else must be byte-identical):
   mpop       Maildir file with --received-header=off: wire bytes with CRLF
              turned into LF (mpop stores LF).  With LF storage, the CRLF
              file and a stray CR cannot be told apart: a known limit.
+
+Historic POP3 revisions (a `pop3/PROFILE` listener, polypopd --trace; the
+test reads the trace's `C:` lines and fails on any command the revision
+lacks, printing `# CLIENT session N sent: ...`):
+  poplib-rfc1081        USER PASS STAT LIST RETR DELE QUIT only: every
+                        message retrieved (exact wire bytes, size = LIST)
+                        and deleted; a second session finds STAT 0.
+  poplib-apop-rfc1460   APOP (RFC 1460 §7) with the greeting timestamp,
+                        STAT, RETR, QUIT; exact wire bytes.
+  poplib-uidl-rfc1725   UIDL (RFC 1725 §7), RETR by number; the same
+                        unique-ids in a second session and from UIDL 2.
+  fetchmail-rfc1081     fetchmail --protocol pop3 --fetchall, no keep:
+                        exact wire bytes minus Received:, mail deleted,
+                        only RFC 1081 commands on the wire.
+
 A missing client is a FAIL; with POLYPOP_ALLOW_SKIP=1 it is a skip.
 """
 
@@ -34,6 +49,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import traceback
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -48,9 +64,15 @@ class Skip(Exception):
     pass
 
 
-def client(fn):
-    CLIENTS.append(fn)
-    return fn
+def client(fn=None, *, profile=None):
+    """Registers a client test.  PROFILE: serve it on a `pop3/PROFILE`
+    listener (a historic POP3 revision) with --trace, so the test can see
+    which commands the client sent (traced_commands)."""
+    def register(f):
+        f.profile = profile
+        CLIENTS.append(f)
+        return f
+    return register(fn) if fn is not None else register
 
 
 def need(prog):
@@ -233,6 +255,220 @@ def mpop_client(srv, work, wire):
     compare(read_maildir(md), [lf(w) for w in wire], "mpop")
 
 
+# -- historic revisions ------------------------------------------------
+
+# The commands each revision has (compat-tests/cases/pop3-profiles); a
+# client test on a profile listener may send only these.
+RFC1081_CMDS = {"USER", "PASS", "STAT", "LIST", "RETR", "DELE", "QUIT"}
+
+
+def traced_commands(srv, sessions, timeout=5):
+    """The keywords the clients sent, one list per session in connection
+    order, from polypopd --trace DIR (lines 'HH:MM:SS.mmm C: LINE | ...').
+    Waits until SESSIONS files each end with '# connection closed'."""
+    tdir = os.path.join(srv.dir, "trace")
+    deadline = time.monotonic() + timeout
+    while True:
+        names = sorted((n for n in os.listdir(tdir) if n.endswith(".trace")),
+                       key=lambda n: int(re.match(r"\d*", n).group(0) or 0))
+        texts = []
+        for n in names:
+            with open(os.path.join(tdir, n), "rb") as f:
+                texts.append(f.read().decode(errors="replace"))
+        done = [t for t in texts if "# connection closed" in t]
+        if len(done) >= sessions or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    if len(names) != sessions or len(done) != sessions:
+        raise HarnessError("expected %d closed sessions in %s, found %d "
+                           "(%d closed)" % (sessions, tdir, len(names),
+                                            len(done)))
+    out = []
+    for t in texts:
+        cmds = []
+        for line in t.splitlines():
+            m = re.match(r"^\S+ C: (\S*)", line)
+            if m:
+                cmds.append(m.group(1).upper())
+        out.append(cmds)
+    return out
+
+
+def summary(cmds):
+    """'USER PASS STAT RETRx8 QUIT': a session's commands, runs counted."""
+    out = []
+    for c in cmds:
+        if out and out[-1][0] == c:
+            out[-1][1] += 1
+        else:
+            out.append([c, 1])
+    return " ".join(c if n == 1 else "%sx%d" % (c, n) for c, n in out)
+
+
+def check_commands(srv, what, sessions, allowed, required):
+    """Every command of every session is in ALLOWED and each of REQUIRED
+    was sent; prints what was sent (a '#' comment line)."""
+    per = traced_commands(srv, sessions)
+    for i, cmds in enumerate(per, 1):
+        print("# %s session %d sent: %s" % (what, i, summary(cmds)),
+              flush=True)
+    sent = set(c for cmds in per for c in cmds)
+    bad = sorted(sent - set(allowed))
+    if bad:
+        raise HarnessError("%s sent %s, not in %s; sessions: %s" % (
+            what, " ".join(bad), " ".join(sorted(allowed)),
+            " / ".join(summary(c) for c in per)))
+    missing = sorted(set(required) - sent)
+    if missing:
+        raise HarnessError("%s never sent %s; sessions: %s" % (
+            what, " ".join(missing), " / ".join(summary(c) for c in per)))
+
+
+def empty_after(srv, what):
+    """A fresh session (USER/PASS/STAT/QUIT) finds the maildrop empty."""
+    p = poplib.POP3("127.0.0.1", srv.port, timeout=30)
+    p.user("alice")
+    p.pass_(srv.users["alice"])
+    n, octets = p.stat()
+    p.quit()
+    if n != 0:
+        raise HarnessError("%s: %d messages (%d octets) left after DELE "
+                           "and QUIT" % (what, n, octets))
+
+
+@client(profile="rfc1081")
+def poplib_rfc1081_client(srv, work, wire):
+    """RFC 1081's minimal commands only: USER PASS STAT LIST RETR DELE
+    QUIT; every message retrieved and deleted, then the drop is empty."""
+    p = poplib.POP3("127.0.0.1", srv.port, timeout=30)
+    if b"<" in p.getwelcome():
+        raise HarnessError("rfc1081 greeting has an APOP timestamp: %r"
+                           % p.getwelcome())
+    p.user("alice")
+    p.pass_(srv.users["alice"])
+    n, total = p.stat()
+    _, listing, _ = p.list()
+    sizes = [int(l.split()[1]) for l in listing]
+    if len(sizes) != n or sum(sizes) != total:
+        raise HarnessError("LIST %r disagrees with STAT %d %d"
+                           % (listing, n, total))
+    got = []
+    for i in range(1, n + 1):
+        _, lines, _ = p.retr(i)
+        got.append(b"\r\n".join(lines) + b"\r\n")
+        if len(got[-1]) != sizes[i - 1]:
+            raise HarnessError("message %d: %d octets, LIST said %d"
+                               % (i, len(got[-1]), sizes[i - 1]))
+        p.dele(i)
+    if p.quit()[:3] != b"+OK":
+        raise HarnessError("poplib QUIT failed")
+    compare(got, wire, "poplib")
+    empty_after(srv, "poplib")
+    check_commands(srv, "poplib", 2, RFC1081_CMDS, RFC1081_CMDS)
+
+
+@client(profile="rfc1460")
+def poplib_apop_rfc1460_client(srv, work, wire):
+    """RFC 1460 §7: APOP with the greeting's timestamp, then STAT, RETR,
+    QUIT; no USER or PASS on the wire."""
+    p = poplib.POP3("127.0.0.1", srv.port, timeout=30)
+    p.apop("alice", srv.users["alice"])
+    n, _ = p.stat()
+    got = []
+    for i in range(1, n + 1):
+        _, lines, _ = p.retr(i)
+        got.append(b"\r\n".join(lines) + b"\r\n")
+    if p.quit()[:3] != b"+OK":
+        raise HarnessError("poplib QUIT failed")
+    compare(got, wire, "poplib")
+    check_commands(srv, "poplib", 1, {"APOP", "STAT", "RETR", "QUIT"},
+                   {"APOP", "RETR"})
+
+
+def uid_map(p):
+    _, lines, _ = p.uidl()
+    uids = {}
+    for l in lines:
+        num, uid = l.split(b" ", 1)
+        if not re.fullmatch(rb"[\x21-\x7e]{1,70}", uid):
+            raise HarnessError("bad unique-id %r" % uid)
+        uids[int(num)] = uid
+    if len(set(uids.values())) != len(uids):
+        raise HarnessError("duplicate unique-ids: %r" % lines)
+    return uids
+
+
+@client(profile="rfc1725")
+def poplib_uidl_rfc1725_client(srv, work, wire):
+    """RFC 1725 §7: UIDL, RETR by number, and the same unique-ids in a
+    second session (a client's "already seen" check); mail kept."""
+    p = poplib.POP3("127.0.0.1", srv.port, timeout=30)
+    p.user("alice")
+    p.pass_(srv.users["alice"])
+    uids = uid_map(p)
+    got = {}
+    for num in sorted(uids):
+        _, lines, _ = p.retr(num)
+        got[uids[num]] = b"\r\n".join(lines) + b"\r\n"
+    if p.quit()[:3] != b"+OK":
+        raise HarnessError("poplib QUIT failed")
+    compare(list(got.values()), wire, "poplib")
+    q = poplib.POP3("127.0.0.1", srv.port, timeout=30)
+    q.user("alice")
+    q.pass_(srv.users["alice"])
+    again = uid_map(q)
+    one = q._shortcmd("UIDL 2").split()
+    q.quit()
+    if again != uids:
+        raise HarnessError("unique-ids changed between sessions: %r then %r"
+                           % (uids, again))
+    if one != [b"+OK", b"2", uids[2]]:
+        raise HarnessError("UIDL 2 answered %r" % b" ".join(one))
+    check_commands(srv, "poplib", 2, {"USER", "PASS", "UIDL", "RETR",
+                                      "QUIT"}, {"UIDL", "RETR"})
+
+
+@client(profile="rfc1081")
+def fetchmail_rfc1081_client(srv, work, wire):
+    """fetchmail --protocol pop3 against RFC 1081 (FETCHMAIL_1081_FLAGS):
+    the mail is fetched (exact wire bytes minus Received:) and deleted,
+    and the trace shows only RFC 1081 commands."""
+    fm = need("fetchmail")
+    out = os.path.join(work, "out")
+    os.makedirs(out)
+    mda = os.path.join(work, "mda.sh")
+    with open(mda, "w") as f:
+        f.write('#!/bin/sh\nexec cat > "$(mktemp %s/msg.XXXXXX)"\n' % out)
+    os.chmod(mda, 0o755)
+    rc = os.path.join(work, "fetchmailrc")
+    with open(rc, "w") as f:
+        f.write("set no syslog\n"
+                "poll 127.0.0.1 protocol POP3 port %d auth password\n"
+                "  user \"alice\" there with password \"%s\" is \"%s\" here\n"
+                "  options fetchall no rewrite no stripcr sslproto ''\n"
+                "  mda \"%s\"\n"
+                % (srv.port, srv.users["alice"], getpass.getuser(), mda))
+    os.chmod(rc, 0o600)
+    env = dict(os.environ, HOME=work, FETCHMAILHOME=work)
+    run([fm, "-f", rc, "--nodetach", "-s"] + FETCHMAIL_1081_FLAGS, env=env)
+    got = []
+    for n in sorted(os.listdir(out)):
+        with open(os.path.join(out, n), "rb") as f:
+            got.append(strip_header(f.read(), "Received"))
+    compare(got, wire, "fetchmail")
+    empty_after(srv, "fetchmail")
+    check_commands(srv, "fetchmail", 2, RFC1081_CMDS,
+                   {"USER", "PASS", "STAT", "RETR", "DELE", "QUIT"})
+
+
+# fetchmail 6.4 with the rcfile above ("protocol POP3 ... auth password",
+# "fetchall", "sslproto ''", no "uidl") and these flags sends, per the
+# trace: USER PASS STAT, then LIST n / RETR n / DELE n per message, QUIT;
+# no CAPA (nothing to probe without TLS and with auth password), no
+# UIDL, no LAST (fetchall), no TOP.
+FETCHMAIL_1081_FLAGS = ["--protocol", "pop3", "--fetchall"]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawTextHelpFormatter)
@@ -247,12 +483,17 @@ def main():
         rep.fail("setup", "no executable server at %s" % ns.polypopd)
         return rep.close()
     for fn in CLIENTS:
-        name = "%s-%s" % (fn.__name__.replace("_client", ""), ns.store)
+        name = "%s-%s" % (fn.__name__.replace("_client", "")
+                          .replace("_", "-"), ns.store)
         if not fnmatch.fnmatch(name, ns.only):
             continue
+        listen = ["pop3/" + fn.profile] if fn.profile else ["pop3"]
         srv = common.Server(ns.polypopd, ns.conform, store=ns.store,
                             fixtures={"alice": "hard"}, keep=ns.keep,
-                            name=name)
+                            name=name, listen=listen)
+        if fn.profile:
+            os.makedirs(os.path.join(srv.dir, "trace"))
+            srv.extra_args = ["--trace", os.path.join(srv.dir, "trace")]
         try:
             srv.setup().start()
             wire = srv.wire("hard")

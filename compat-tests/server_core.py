@@ -853,19 +853,164 @@ def trace_transcripts(a):
         first = next((t for t in texts if "APOP" not in t and
                       "USER alice" in t), None)
         check(first, "no transcript with 'USER alice':\n%s" % everything)
-        check(re.search(r"C: USER alice$", first, re.M),
-              "no client line 'USER alice':\n%s" % first)
-        check(re.search(r"C: PASS \*+$", first, re.M),
-              "no masked 'PASS ****' line:\n%s" % first)
-        check(re.search(r"S: \+OK", first, re.M) and
-              re.search(r"C: STAT$", first, re.M) and
-              re.search(r"S: \+OK 3 \d+$", first, re.M),
+        # Each line: the text, then " | " and its annotations.
+        A = r" +\| "
+        check(re.search(r"C: USER alice" + A +
+                        r"AUTHORIZATION -> AUTHORIZATION \| USER: RFC 1939 §7$",
+                        first, re.M),
+              "no annotated client line 'USER alice':\n%s" % first)
+        check(re.search(r"C: PASS \*+" + A +
+                        r"AUTHORIZATION -> TRANSACTION \| PASS: RFC 1939 §7$",
+                        first, re.M),
+              "no masked, annotated 'PASS ****' line:\n%s" % first)
+        check(re.search(r"S: \+OK POP3 .*" + A +
+                        r"AUTHORIZATION \| greeting: RFC 1939 §4$", first,
+                        re.M), "greeting not annotated:\n%s" % first)
+        check(re.search(r"C: STAT" + A + r"TRANSACTION -> TRANSACTION", first,
+                        re.M) and
+              re.search(r"S: \+OK 3 \d+" + A +
+                        r"TRANSACTION \| STAT: RFC 1939 §5$", first, re.M),
               "server replies missing:\n%s" % first)
-        check(re.search(r"C: APOP alice \*+$", everything, re.M),
+        check(re.search(r"C: QUIT" + A + r"TRANSACTION -> UPDATE", first,
+                        re.M), "QUIT's state change missing:\n%s" % first)
+        check(re.search(r"C: APOP alice \*+" + A, everything, re.M),
               "no masked APOP line:\n%s" % everything)
         check(re.search(r"S: -ERR \[AUTH\]", everything, re.M),
               "failed login reply missing:\n%s" % everything)
         return srv.stop()
+
+
+# -- 10b. profiles on listeners, RPOP -------------------------------------
+
+@test
+def profile_listeners(a):
+    """Two POP3 revisions on one server: each listener prints
+    'listening pop3/PROFILE HOST:PORT' and answers as its RFC (LAST on
+    rfc1081, not on rfc1939); an unknown profile binds nothing and names
+    the known ones."""
+    with a.server(listens=["pop3/rfc1081@127.0.0.1:0",
+                           "pop3/rfc1939@127.0.0.1:0",
+                           "pop3@127.0.0.1:0"]) as srv:
+        names = [x[0] for x in srv.addrs]
+        check(names == ["pop3/rfc1081", "pop3/rfc1939", "pop3"],
+              "listening names %r" % names)
+        ports = dict((x[0], x[2]) for x in srv.addrs)
+        for name, last_ok, stamp in (("pop3/rfc1081", True, False),
+                                     ("pop3/rfc1939", False, True),
+                                     ("pop3", False, True)):
+            p = Pop3(ports[name])
+            check((b"<" in p.greeting) == stamp,
+                  "%s greeting %r" % (name, p.greeting))
+            p.cmd("USER alice")
+            p.cmd("PASS " + common.USERS["alice"])
+            r = p.cmd("LAST", ok=None)
+            check(r.startswith(b"+OK 0") if last_ok else
+                  r == b"-ERR Unknown command: LAST",
+                  "%s: LAST gave %r" % (name, r))
+            p.quit()
+        problems = srv.stop()
+    with a.server(start=False) as srv:
+        rc, out, err = run([srv.polypopd, "--listen",
+                            "pop3@127.0.0.1:0", "--listen",
+                            "pop3/rfc1940@127.0.0.1:0", "--users",
+                            srv.users_path, "--mail", srv.location])
+        check(rc != 0, "unknown profile: exit 0")
+        check("listening" not in out, "a listener was bound: %r" % out)
+        check("rfc1940" in err and "rfc1081" in err and "rfc1939" in err,
+              "unknown profile not explained: %r" % err)
+        rc, out, err = run([srv.polypopd, "--listen",
+                            "pop2/rfc937@127.0.0.1:0", "--users",
+                            srv.users_path, "--mail", srv.location])
+        check(rc != 0 and "no profiles" in err,
+              "pop2 with a profile: exit %d, %r" % (rc, err))
+    return problems
+
+
+def rpop_connect(port, sport):
+    """A connection from 127.0.0.1:SPORT (0: any) to PORT."""
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("127.0.0.1", sport))
+    s.connect(("127.0.0.1", port))
+    p = Pop3.__new__(Pop3)
+    p.sock = s
+    p.f = s.makefile("rb")
+    p.greeting = p.line()
+    return p
+
+
+def free_reserved_port():
+    for sport in range(1023, 600, -1):
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind(("127.0.0.1", sport))
+        except PermissionError:
+            raise Skip("binding a reserved port needs root or "
+                       "CAP_NET_BIND_SERVICE")
+        except OSError:
+            continue
+        finally:
+            s.close()
+        return sport
+    raise Skip("no free reserved port on 127.0.0.1")
+
+
+@test
+def rpop_trust(a):
+    """RFC 1081 RPOP: from a reserved source port and a --rpop-trust rule
+    it logs in without a password; from an unprivileged port, for another
+    remote user, without the flag, or on RFC 1460, it does not."""
+    def trust_map(d):
+        path = os.path.join(d, "rpop-trust")
+        with open(path, "w") as f:
+            f.write("# host remote-user local-user\n"
+                    "127.0.0.1 mrose alice\n")
+        return ["--rpop-trust=" + path]
+
+    sport = free_reserved_port()
+    with a.server(listens=["pop3/rfc1081@127.0.0.1:0",
+                           "pop3/rfc1460@127.0.0.1:0"],
+                  extra_factory=trust_map) as srv:
+        ports = dict((x[0], x[2]) for x in srv.addrs)
+        p = rpop_connect(ports["pop3/rfc1081"], sport)
+        p.cmd("USER alice")
+        r = p.cmd("RPOP mrose", ok=None)
+        check(r.startswith(b"+OK"), "RPOP from port %d: %r" % (sport, r))
+        n, _ = p.stat()
+        check(n == 3, "STAT after RPOP: %d" % n)
+        p.quit()
+        time.sleep(0.2)
+        for who, port, ruser, want in (
+                ("unprivileged port", 0, "mrose",
+                 b"-ERR Authentication failed."),
+                ("another remote user", sport, "eve",
+                 b"-ERR Authentication failed."),
+        ):
+            p = rpop_connect(ports["pop3/rfc1081"], port)
+            p.cmd("USER alice")
+            r = p.cmd("RPOP " + ruser, ok=None)
+            check(r == want, "%s: %r" % (who, r))
+            p.close()
+            time.sleep(0.2)
+        p = rpop_connect(ports["pop3/rfc1460"], sport)
+        p.cmd("USER alice")
+        r = p.cmd("RPOP mrose", ok=None)
+        check(r == b"-ERR Unknown command: RPOP", "RFC 1460 RPOP: %r" % r)
+        p.close()
+        log = srv.log_tail(20000)
+        check("event=rpop-login" in log, "no rpop-login log line")
+        problems = srv.stop()
+    time.sleep(0.2)
+    with a.server(listens=["pop3/rfc1081@127.0.0.1:0"]) as srv:
+        p = rpop_connect(srv.port, sport)
+        p.cmd("USER alice")
+        r = p.cmd("RPOP mrose", ok=None)
+        check(r == b"-ERR Authentication failed.",
+              "RPOP without --rpop-trust: %r" % r)
+        p.close()
+        problems += srv.stop()
+    return problems
 
 
 # -- 11. the command line -----------------------------------------------

@@ -55,7 +55,8 @@ def is_peer(path):
 class Server:
     def __init__(self, polypopd, conform, store="maildir", fixtures=None,
                  config=None, users=None, fixture_via="direct", keep=False,
-                 name="test", listen=("pop3",), folders=None):
+                 name="test", listen=("pop3",), folders=None,
+                 extra_args=None):
         self.polypopd = os.path.abspath(polypopd)
         self.conform = os.path.abspath(conform) if conform else None
         self.store = store
@@ -74,6 +75,8 @@ class Server:
         self.ports = {}
         # user -> [(folder name, fixture)]: second mailboxes (POP2 FOLD).
         self.folders = dict(folders or {})
+        # More polypopd arguments (e.g. --trace DIR), after --config.
+        self.extra_args = list(extra_args or ())
         self.dir = tempfile.mkdtemp(prefix="polypop-%s-" % name)
         self.mailroot = os.path.join(self.dir, "mail")
         self.location = mail_location(self.mailroot, store)
@@ -162,6 +165,7 @@ class Server:
         argv += ["--users", os.path.join(self.dir, "users"),
                 "--mail", self.location,
                 "--config", os.path.join(self.dir, "polypop.conf")]
+        argv += self.extra_args
         self.errf = open(self.stderr_path, "ab")
         # Own process group, so a peer script's children die with it.
         self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE,
@@ -375,9 +379,10 @@ class Pop3:
 
 
 def list_cases(conform, cases):
-    """(name, path, proto, fixture, level, folders, second) of every
-    transcript; folders is [(NAME, FIXTURE)], second is True when the case
-    uses "@switch second" (a POP3 listener beside the case's own)."""
+    """(name, path, proto, fixture, level, folders, second, profiles) of
+    every transcript; folders is [(NAME, FIXTURE)], second is True when the
+    case uses "@switch second" (a POP3 listener beside the case's own),
+    profiles the case's `profile:` names ([]: the default POP3 only)."""
     out = []
     paths = []
     for root in cases:
@@ -392,13 +397,18 @@ def list_cases(conform, cases):
         line = r.stdout.decode().strip()
         if r.returncode != 0 or not line:
             out.append((os.path.basename(p), p, None, None, line or
-                        r.stdout.decode() + r.stderr.decode(), [], False))
+                        r.stdout.decode() + r.stderr.decode(), [], False,
+                        []))
             continue
-        name, proto, fixture, level, folders, second = line.split()
+        fields = line.split()
+        if len(fields) == 6:        # an older runner: no profiles field
+            fields.append("-")
+        name, proto, fixture, level, folders, second, profiles = fields
         folders = [tuple(f.replace("%20", " ").split("=", 1))
                    for f in folders.split(",") if folders != "-"]
+        profiles = [] if profiles == "-" else profiles.split(",")
         out.append((name, p, proto, fixture, level, folders,
-                    second == "second"))
+                    second == "second", profiles))
     return out
 
 

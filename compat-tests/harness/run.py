@@ -3,7 +3,7 @@
 
   run.py --polypopd PATH --conform PATH [--store maildir|mbox]
          [--fixture-via direct|deliver] [--cases DIR] [--only GLOB]
-         [--listener pop3|pop2|pop1|pop109]
+         [--listener pop3|pop2|pop1|pop109] [--profile NAME]
          [--level rfc|polypop] [-j N] [--keep] [-v]
 
 For each case: a temp dir with users, config and the case's fixture (for
@@ -11,6 +11,14 @@ alice and bob) and folders (`folder:` headers, for alice), the server on
 127.0.0.1 port 0 listening for the case's `proto:` (plus a POP3 listener
 for cases with "@switch second", passed as --port2), `polypop-conform` on the
 one transcript, then SIGTERM; the server must exit 0 and leak nothing.
+
+A case with `profile: P1 P2 ...` runs once per profile, each time against
+a fresh server listening `pop3/P` (`--listen pop3/P@127.0.0.1:0`, port
+from its `listening pop3/P HOST:PORT` line) with `--profile P` passed to
+the runner; its results are named `NAME[P]`.  --profile runs only the
+instances of that profile (and no case without `profile:`); --only
+matches NAME or NAME[P].
+
 Prints polypop-conform's lines and a closing 'N passed, N failed, N
 skipped'.  --polypopd may name peers/dovecot.sh to run against Dovecot.
 """
@@ -33,12 +41,19 @@ LISTENER = {"pop3": "pop3", "pop2": "pop2", "pop1": "pop1",
             "pop109": "pop109"}
 
 
-def run_one(args, case):
-    name, path, proto, fixture, level, folders, second = case
+def run_one(args, case, profile=None):
+    """One case on one fresh server; PROFILE: one of its `profile:`
+    names, served on a `pop3/PROFILE` listener."""
+    name, path, proto, fixture, level, folders, second, _ = case
     if proto is None:
         return [("FAIL", name, "transcript does not parse: %s" % level)]
-    listen = [args.listener or LISTENER.get(proto, proto)]
-    if second and listen[0] != "pop3":
+    if profile is not None:
+        name = "%s[%s]" % (name, profile)
+        listen = ["%s/%s" % (args.listener or LISTENER.get(proto, proto),
+                             profile)]
+    else:
+        listen = [args.listener or LISTENER.get(proto, proto)]
+    if second and listen[0] != "pop3" and profile is None:
         listen.append("pop3")       # "@switch second": a POP3 session
     srv = common.Server(args.polypopd, args.conform, store=args.store,
                         fixtures={"alice": fixture, "bob": "basic"},
@@ -56,7 +71,12 @@ def run_one(args, case):
                 "--user2", "bob", "--pass2", common.USERS["bob"],
                 "--cases", path, "--level", args.level,
                 "--proto", proto, "--timeout", str(args.timeout)]
-        if second:
+        if profile is not None:
+            argv += ["--profile", profile]
+        if second and profile is not None:
+            # A second session of the same revision: its own listener.
+            argv += ["--port2", str(srv.port)]
+        elif second:
             argv += ["--port2", str(srv.ports.get("pop3", srv.port))]
         if args.verbose:
             argv.append("-v")
@@ -109,6 +129,9 @@ def main():
     ap.add_argument("--listener", default=None,
                     help="serve every case on this --listen protocol "
                     "(default: the case's proto:, e.g. pop2)")
+    ap.add_argument("--profile", default=None,
+                    help="run only the cases listing this profile, once "
+                    "each, against a pop3/PROFILE listener")
     ap.add_argument("--level", default="polypop", choices=["rfc", "polypop"])
     ap.add_argument("--timeout", default="10")
     ap.add_argument("-j", "--jobs", type=int, default=4)
@@ -120,13 +143,22 @@ def main():
     if not os.access(args.polypopd, os.X_OK):
         rep.fail("setup", "no executable server at %s" % args.polypopd)
         return rep.close()
-    cases = [c for c in common.list_cases(args.conform, [args.cases])
-             if fnmatch.fnmatch(c[0], args.only)]
+    # (case, profile) jobs: a case with profiles once per profile.
+    jobs = []
+    for c in common.list_cases(args.conform, [args.cases]):
+        for prof in (c[7] or [None]):
+            if args.profile is not None and prof != args.profile:
+                continue
+            full = c[0] if prof is None else "%s[%s]" % (c[0], prof)
+            # "NAME[P]" literally too: '[' starts a class in a glob.
+            if full == args.only or fnmatch.fnmatch(c[0], args.only) or \
+                    fnmatch.fnmatchcase(full, args.only):
+                jobs.append((c, prof))
     print("# %d cases, server %s, store %s, fixtures %s"
-          % (len(cases), args.polypopd, args.store, args.fixture_via),
+          % (len(jobs), args.polypopd, args.store, args.fixture_via),
           flush=True)
     with concurrent.futures.ThreadPoolExecutor(args.jobs) as ex:
-        for results in ex.map(lambda c: run_one(args, c), cases):
+        for results in ex.map(lambda j: run_one(args, *j), jobs):
             for kind, name, why in results:
                 if kind == "ok":
                     rep.ok(name)

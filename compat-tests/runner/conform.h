@@ -61,7 +61,8 @@ struct tcase {
 	char		*name;
 	char		*title;		/* first comment line, or NULL */
 	char		*proto;		/* "pop3" */
-	char		*profile;	/* NULL: any */
+	char		*profile;	/* "rfc1081 rfc1225": space-separated
+					   profiles; NULL: only without one */
 	char		*fixture;	/* NULL: "basic" */
 	char		*level;		/* "rfc" (default) or "polypop" */
 	int		 timeout_ms;	/* per step; 0: runner default */
@@ -78,6 +79,7 @@ int	 tcase_parse(const char *name, const char *buf, size_t len,
 int	 tcase_load(const char *path, struct tcase *tc, char *err,
 	    size_t errlen);
 void	 tcase_free(struct tcase *tc);
+int	 tcase_runs_profile(const struct tcase *tc, const char *profile);
 const char *step_kind_name(enum step_kind k);
 
 /* fixture.c: the corpus and what a POP3 server must send for it. */

@@ -119,10 +119,10 @@ why_skip(const struct opts *o, const struct tcase *tc)
 		    o->proto);
 		return why;
 	}
-	if (tc->profile != NULL && (o->profile == NULL ||
-	    strcmp(tc->profile, o->profile) != 0)) {
+	if (!tcase_runs_profile(tc, o->profile)) {
 		snprintf(why, sizeof(why), "profile %s (running %s)",
-		    tc->profile, o->profile ? o->profile : "none");
+		    tc->profile ? tc->profile : "none",
+		    o->profile ? o->profile : "none");
 		return why;
 	}
 	if (strcmp(o->level, "rfc") == 0 && tc->level != NULL &&
@@ -233,7 +233,12 @@ main(int argc, char **argv)
 					fputs("%20", stdout);
 				else
 					putchar(*f);
-			printf(" %s\n", tc.second ? "second" : "-");
+			printf(" %s ", tc.second ? "second" : "-");
+			/* The profiles, comma-separated; "-": none. */
+			for (const char *f = tc.profile ? tc.profile : "-";
+			    *f; f++)
+				putchar(*f == ' ' ? ',' : *f);
+			putchar('\n');
 		} else if (o.check) {
 			if (fixture_get(tc.fixture ? tc.fixture : "basic") ==
 			    NULL) {

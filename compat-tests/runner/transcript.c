@@ -314,6 +314,97 @@ parse_multi(struct tcase *tc, int lineno, const char *arg, const char *ref,
 	return -1;
 }
 
+/* Is the N-octet NAME one of the space-separated LIST? */
+static int
+profile_in_list(const char *list, const char *name, size_t n)
+{
+	const char *p = list;
+	size_t len;
+
+	while (*p != '\0') {
+		len = strcspn(p, " ");
+		if (len == n && strncmp(p, name, n) == 0)
+			return 1;
+		p += len;
+		while (*p == ' ')
+			p++;
+	}
+	return 0;
+}
+
+/*
+ * Does the case run under the runner's --profile PROFILE (NULL: none)?
+ * A case without "profile:" runs only without --profile (the server's
+ * default POP3); one with "profile:" only under a profile it lists.
+ */
+int
+tcase_runs_profile(const struct tcase *tc, const char *profile)
+{
+	if (tc->profile == NULL)
+		return profile == NULL || profile[0] == '\0';
+	if (profile == NULL || profile[0] == '\0')
+		return 0;
+	return profile_in_list(tc->profile, profile, strlen(profile));
+}
+
+/*
+ * "profile: NAME [NAME...]": the case runs when the runner's --profile is
+ * one of them.  Names are lower-case letters, digits, '-' and '.', each
+ * given once; they are kept as one space-separated list.
+ */
+static int
+parse_profiles(struct tcase *tc, int lineno, const char *val, char *err,
+    size_t errlen)
+{
+	char *list = malloc(strlen(val) + 1), *out = list;
+	const char *p = val, *q;
+	size_t n;
+
+	if (list == NULL) {
+		perror("malloc");
+		exit(2);
+	}
+	*out = '\0';
+	for (;;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0')
+			break;
+		for (q = p; *q != '\0' && *q != ' ' && *q != '\t'; q++)
+			if (!islower((unsigned char)*q) &&
+			    !isdigit((unsigned char)*q) && *q != '-' &&
+			    *q != '.') {
+				seterr(err, errlen, lineno, "bad profile name "
+				    "'%.*s' (lower-case letters, digits, '-', "
+				    "'.')", (int)strcspn(p, " \t"), p);
+				free(list);
+				return -1;
+			}
+		n = (size_t)(q - p);
+		*out = '\0';
+		if (profile_in_list(list, p, n)) {
+			seterr(err, errlen, lineno, "profile '%.*s' listed "
+			    "twice", (int)n, p);
+			free(list);
+			return -1;
+		}
+		if (out != list)
+			*out++ = ' ';
+		memcpy(out, p, n);
+		out += n;
+		*out = '\0';
+		p = q;
+	}
+	if (out == list) {
+		seterr(err, errlen, lineno, "profile: wants one or more "
+		    "profile names");
+		free(list);
+		return -1;
+	}
+	tc->profile = list;
+	return 0;
+}
+
 static int
 parse_header(struct tcase *tc, int lineno, const char *key, const char *val,
     char *err, size_t errlen)
@@ -348,9 +439,14 @@ parse_header(struct tcase *tc, int lineno, const char *key, const char *val,
 		sprintf(tc->folders + old, "%s%.*s=%s", old ? "," : "",
 		    (int)(sp - val), val, sp + 1);
 		return 0;
-	} else if (strcmp(key, "profile") == 0)
-		slot = &tc->profile;
-	else if (strcmp(key, "fixture") == 0)
+	} else if (strcmp(key, "profile") == 0) {
+		if (tc->profile != NULL) {
+			seterr(err, errlen, lineno,
+			    "header 'profile' given twice");
+			return -1;
+		}
+		return parse_profiles(tc, lineno, val, err, errlen);
+	} else if (strcmp(key, "fixture") == 0)
 		slot = &tc->fixture;
 	else if (strcmp(key, "level") == 0) {
 		if (strcmp(val, "rfc") != 0 && strcmp(val, "polypop") != 0) {

@@ -81,6 +81,48 @@ START_TEST(test_parse_steps)
 }
 END_TEST
 
+/* "profile:" lists the profiles a case runs under; none: only without
+ * --profile (the server's default POP3). */
+START_TEST(test_parse_profiles)
+{
+	struct tcase tc;
+	char err[256];
+
+	ck_assert_int_eq(parse("proto: pop3\nprofile: rfc1081\nS: x\n", &tc,
+	    err, sizeof(err)), 0);
+	ck_assert_str_eq(tc.profile, "rfc1081");
+	ck_assert(tcase_runs_profile(&tc, "rfc1081"));
+	ck_assert(!tcase_runs_profile(&tc, "rfc1082"));
+	ck_assert(!tcase_runs_profile(&tc, "rfc108"));
+	ck_assert(!tcase_runs_profile(&tc, NULL));
+	ck_assert(!tcase_runs_profile(&tc, ""));
+	tcase_free(&tc);
+
+	/* Several, with extra blanks: kept as one space-separated list. */
+	ck_assert_int_eq(parse("proto: pop3\n"
+	    "profile:  rfc1081 \trfc1082   rfc1225 \nS: x\n", &tc, err,
+	    sizeof(err)), 0);
+	ck_assert_str_eq(tc.profile, "rfc1081 rfc1082 rfc1225");
+	ck_assert(tcase_runs_profile(&tc, "rfc1081"));
+	ck_assert(tcase_runs_profile(&tc, "rfc1082"));
+	ck_assert(tcase_runs_profile(&tc, "rfc1225"));
+	ck_assert(!tcase_runs_profile(&tc, "rfc1460"));
+	ck_assert(!tcase_runs_profile(&tc, "rfc1081 rfc1082"));
+	ck_assert(!tcase_runs_profile(&tc, "rfc10"));
+	ck_assert(!tcase_runs_profile(&tc, NULL));
+	tcase_free(&tc);
+
+	/* No profile: runs only when the runner has none. */
+	ck_assert_int_eq(parse("proto: pop3\nS: x\n", &tc, err, sizeof(err)),
+	    0);
+	ck_assert_ptr_null(tc.profile);
+	ck_assert(tcase_runs_profile(&tc, NULL));
+	ck_assert(tcase_runs_profile(&tc, ""));
+	ck_assert(!tcase_runs_profile(&tc, "rfc1081"));
+	tcase_free(&tc);
+}
+END_TEST
+
 START_TEST(test_parse_macros)
 {
 	struct tcase tc;
@@ -116,6 +158,15 @@ static const struct {
 	{ "proto: pop3\nX: y\n", "cannot parse" },
 	{ "proto: pop3\nC! open\n", "cannot parse" },
 	{ "proto: pop3\ntimeout: -1\nS: x\n", "bad timeout" },
+	{ "proto: pop3\nprofile:\nS: x\n", "one or more profile names" },
+	{ "proto: pop3\nprofile: rfc1081 RFC1725\nS: x\n",
+	    "bad profile name 'RFC1725'" },
+	{ "proto: pop3\nprofile: rfc1081, rfc1225\nS: x\n",
+	    "bad profile name 'rfc1081,'" },
+	{ "proto: pop3\nprofile: rfc1081 rfc1225 rfc1081\nS: x\n",
+	    "profile 'rfc1081' listed twice" },
+	{ "proto: pop3\nprofile: rfc1081\nprofile: rfc1225\nS: x\n",
+	    "given twice" },
 };
 
 START_TEST(test_parse_errors)
@@ -703,6 +754,7 @@ conform_suite(void)
 
 	tcase_add_test(tc, test_parse_steps);
 	tcase_add_test(tc, test_parse_macros);
+	tcase_add_test(tc, test_parse_profiles);
 	tcase_add_loop_test(tc, test_parse_errors, 0,
 	    sizeof(bad_transcripts) / sizeof(bad_transcripts[0]));
 	suite_add_tcase(s, tc);
