@@ -117,8 +117,11 @@ trace_flush_client(struct session *s)
 	}
 	trace_pad(f, col);
 	fprintf(f, "%s -> %s", s->tr_before, s->tr_state);
-	if (s->tr_cite[0] != '\0')
-		fprintf(f, " | %s", s->tr_cite);
+	if (s->tr_cite[0] != '\0') {
+		fputs(" | ", f);
+		trace_text(f, s->tr_cite, strlen(s->tr_cite),
+		    strlen(s->tr_cite));
+	}
 	fputc('\n', f);
 	explicit_bzero(s->tr_line, sizeof(s->tr_line));
 }
@@ -169,8 +172,11 @@ trace_line(struct session *s, const char *dir, const char *line, size_t len)
 	fputs(s->tr_state, s->trace);
 	/* The first line of a reply carries the section of the command it
 	 * answers; the greeting, the module's greeting section. */
-	if (!s->tr_answered && s->tr_cite[0] != '\0')
-		fprintf(s->trace, " | %s", s->tr_cite);
+	if (!s->tr_answered && s->tr_cite[0] != '\0') {
+		fputs(" | ", s->trace);
+		trace_text(s->trace, s->tr_cite, strlen(s->tr_cite),
+		    strlen(s->tr_cite));
+	}
 	s->tr_answered = 1;
 	fputc('\n', s->trace);
 	fflush(s->trace);
