@@ -89,6 +89,21 @@ trace_text(FILE *f, const char *line, size_t len, size_t keep)
 	return col;
 }
 
+/* A module's citation: its own UTF-8 text ("RFC 1939 §7"), so only
+ * control octets are escaped. */
+static void
+trace_cite_text(FILE *f, const char *cite)
+{
+	for (; *cite != '\0'; cite++) {
+		unsigned char c = *cite;
+
+		if (c < 0x20 || c == 0x7f)
+			fprintf(f, "\\x%02x", c);
+		else
+			fputc(c, f);
+	}
+}
+
 static void
 trace_pad(FILE *f, size_t col)
 {
@@ -119,8 +134,7 @@ trace_flush_client(struct session *s)
 	fprintf(f, "%s -> %s", s->tr_before, s->tr_state);
 	if (s->tr_cite[0] != '\0') {
 		fputs(" | ", f);
-		trace_text(f, s->tr_cite, strlen(s->tr_cite),
-		    strlen(s->tr_cite));
+		trace_cite_text(f, s->tr_cite);
 	}
 	fputc('\n', f);
 	explicit_bzero(s->tr_line, sizeof(s->tr_line));
@@ -174,8 +188,7 @@ trace_line(struct session *s, const char *dir, const char *line, size_t len)
 	 * answers; the greeting, the module's greeting section. */
 	if (!s->tr_answered && s->tr_cite[0] != '\0') {
 		fputs(" | ", s->trace);
-		trace_text(s->trace, s->tr_cite, strlen(s->tr_cite),
-		    strlen(s->tr_cite));
+		trace_cite_text(s->trace, s->tr_cite);
 	}
 	s->tr_answered = 1;
 	fputc('\n', s->trace);

@@ -121,7 +121,7 @@ START_TEST(test_trace_format)
 	    "# message 1 sent (20 octets), body not traced; first line: "
 	    "Subject: x\n"
 	    "C: X\\x01\\xff                            | TRANSACTION -> "
-	    "TRANSACTION | X\\x01\\xff: RFC 1081\n"
+	    "TRANSACTION | X\\x01\xff: RFC 1081\n"
 	    "# connection closed\n") == 0, "trace:\n%s", text);
 	ck_assert_ptr_null(strstr(text, "secret"));
 	free(text);
