@@ -46,15 +46,13 @@ pop3_wrong_state(struct pop3 *p, const struct pop3_command *c)
 		    c->name, pop3_state_name(p->state));
 }
 
-/* RFC 1725 §3 and RFC 1939 §3: "Each argument may be up to 40
- * characters long."  Returns the first longer one's number, or 0. */
-static size_t
+size_t
 pop3_arg_too_long(const struct pop3_cmd *cmd)
 {
 	size_t i;
 
 	for (i = 0; i < cmd->nargs && i < POP3_ARGS_MAX; i++)
-		if (cmd->arg[i].len > 40)
+		if (cmd->arg[i].len > POP3_ARG40_MAX)
 			return i + 1;
 	return 0;
 }

@@ -458,7 +458,6 @@ client(struct pop3_explain *x, const char *l, size_t n,
 	const struct pop3_command *c;
 	struct pop3_explain_row *r;
 	struct pop3_cmd cmd;
-	size_t i;
 	int ext = 0;
 
 	if (x->held) {
@@ -500,9 +499,7 @@ client(struct pop3_explain *x, const char *l, size_t n,
 	if (c != NULL) {
 		x->args_rc = pop3_parse_args(&cmd, c->mode);
 		x->nargs = cmd.nargs;
-		for (i = 0; i < cmd.nargs && i < POP3_ARGS_MAX; i++)
-			if (cmd.arg[i].len > 40 && x->arg_long == 0)
-				x->arg_long = i + 1;
+		x->arg_long = pop3_arg_too_long(&cmd);
 		if (cmd.nargs >= 1 && pop3_parse_number(cmd.arg[0].ptr,
 		    cmd.arg[0].len, UINT64_MAX, &x->num) == POP3_NUM_OK)
 			x->has_num = 1;

@@ -152,6 +152,11 @@ const char *pop3_command_section(const struct pop3_command *c,
     enum pop3_profile pr);
 /* Whether profile PR has the command NAME ("APOP"). */
 int pop3_profile_has(enum pop3_profile pr, const char *name);
+/* RFC 1725 §3 and RFC 1939 §3: "Each argument may be up to 40
+ * characters long" (POP3_PF_ARG40).  Returns the 1-based number of the
+ * first longer argument of CMD, or 0.  Pure. */
+#define POP3_ARG40_MAX		40
+size_t pop3_arg_too_long(const struct pop3_cmd *cmd);
 /* Parse, check and run one command line. */
 void pop3_dispatch(struct pop3 *p, const char *line, size_t len);
 /* The section that governs the client line LINE in profile PR and state

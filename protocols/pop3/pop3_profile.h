@@ -61,14 +61,14 @@ enum {
 struct pop3_profile_info {
 	const char *name;	/* "rfc1081"; "" for the current profile */
 	const char *label;	/* "RFC 1081" or "POP3 (current)" */
-	const char *date;	/* "November 1988" */
-	const char *status;	/* from the RFC's own header */
 	unsigned flags;		/* POP3_PF_* */
 	/* Where the revision defines command syntax, the greeting, and the
 	 * "highest number accessed": cited in traces and -ERR texts. */
 	const char *syntax;	/* "RFC 1939 §3" */
 	const char *greeting;	/* "RFC 1939 §4" */
-	const char *title;	/* for docs: "RFC 1081, November 1988: ..." */
+	/* For docs: the RFC, its date and its status as its own "Status of
+	 * this Memo" gives it: "RFC 1081, November 1988: ...". */
+	const char *title;
 };
 
 extern const struct pop3_profile_info pop3_profiles[POP3_NPROFILES];
