@@ -23,6 +23,11 @@ struct listen_spec {
 	char profile[32];	/* "" or "rfc1081" */
 	char host[256];		/* "127.0.0.1", "::1" (brackets removed) */
 	unsigned port;		/* 0 = pick a free port */
+	/* "pop3s@..." (RFC 8314 implicit TLS): proto is "pop3", tls is 1. */
+	int tls;
+	/* ",plaintext-auth=tls" after the port: USER/PASS, AUTH PLAIN and
+	 * AUTH LOGIN only once TLS is active on the connection. */
+	int plaintext_tls_only;
 };
 
 /* Parse "pop3/rfc1939@[::1]:110".  Pure.  0 or -1 with ERR set.  The
@@ -49,6 +54,10 @@ struct options {
 	unsigned max_connections;	/* default 1024 */
 	unsigned max_per_ip;	/* default 64 */
 	int log_level;		/* enum log_level; default LOG_INFO */
+	char *tls_cert;		/* --tls-cert FILE (PEM chain); NULL = no TLS */
+	char *tls_key;		/* --tls-key FILE (PEM); NULL = tls_cert */
+	long expire_days;	/* --expire DAYS|NEVER; -1 (NEVER) default */
+	unsigned login_delay;	/* --login-delay SECONDS; default 0 */
 	int help, version;
 
 	/* Not a setting: the map loaded from rpop_trust (server/auth/rpop.h)

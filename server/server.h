@@ -21,6 +21,8 @@
 struct auth_db;
 struct msgstream;
 struct login_req;
+struct sasl_req;
+struct tls_conn;
 
 /* Input buffer per connection.  The largest line any protocol accepts is
  * far below this (RFC 937: 512 octets), and pipelined commands beyond it
@@ -39,7 +41,8 @@ struct listener {
 	uv_tcp_t tcp;
 	struct server *srv;
 	const struct proto_ops *proto;
-	struct listen_spec spec;	/* port is the bound port once open */
+	struct listen_spec spec;	/* port is the bound port once open;
+					 * spec.tls: implicit TLS (pop3s) */
 	int open;
 };
 
@@ -101,6 +104,10 @@ struct session {
 	void (*drain_cb)(struct session *s);
 	struct msgstream *stream;
 	struct login_req *login_pending;	/* in the failure delay */
+	/* SASL exchange in progress (session_sasl.c), or NULL. */
+	struct sasl_req *sasl;
+	/* TLS state (tls.c), NULL while the connection is in the clear. */
+	struct tls_conn *tls;
 
 	struct linereader lr;
 	char inbuf[CONN_INBUF];

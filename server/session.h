@@ -111,6 +111,97 @@ void session_login_rpop(struct session *s, const char *user,
 /* Nonzero when --rpop-trust is configured. */
 int session_rpop_enabled(const struct session *s);
 
+/*
+ * Results only session_sasl_*() and the RFC 2449 LOGIN-DELAY check give.
+ * SESSION_LOGIN_DELAY: the credentials were right but the user logged in
+ * less than the login delay ago (RFC 2449 §8.1.1); the session stays
+ * unauthenticated.  It is reported without the failure delay.
+ */
+enum {
+	SESSION_LOGIN_DELAY = 5,
+	SESSION_LOGIN_CONTINUE = 6,	/* send CHALLENGE, await a response */
+	SESSION_LOGIN_BADMECH = 7,	/* mechanism unknown or not allowed
+					 * here (immediate) */
+	SESSION_LOGIN_BADB64 = 8,	/* the client's text is not base64
+					 * (immediate; the exchange ends) */
+};
+
+/* --- SASL (RFC 4422; POP3 AUTH, RFC 1734 / RFC 5034) ------------------ */
+
+/* The mechanisms this connection may use now, upper case, separated by
+ * one space, strongest first ("SCRAM-SHA-256 SCRAM-SHA-1 CRAM-MD5 PLAIN
+ * LOGIN").  PLAIN and LOGIN are left out while
+ * session_plaintext_refused().  Static or session-owned text. */
+const char *session_sasl_mechanisms(const struct session *s);
+
+/*
+ * RESULT is SESSION_LOGIN_*.  CHALLENGE is the base64 text to send after
+ * "+ " (possibly ""), set only with SESSION_LOGIN_CONTINUE; valid during
+ * the call.  A server's "additional data with success" (SCRAM's
+ * server-final message) comes as a CONTINUE whose empty response then
+ * yields OK: RFC 5034 §4 has POP3 send it as a challenge.  On OK the
+ * session is the authenticated user's (session_user()), exactly as after
+ * session_login_password().  FAIL, ESCHEME and ETEMP come after the
+ * failure delay, like session_login_password()'s.
+ */
+typedef void session_sasl_cb(struct session *s, int result,
+    const char *challenge);
+
+/* Begin mechanism MECH (any case).  INITIAL is the client's initial
+ * response as sent, base64 ("=" is an empty one, RFC 5034 §4), or NULL
+ * when there is none.  CB is called later from the loop, never from
+ * inside this call. */
+void session_sasl_start(struct session *s, const char *mech,
+    const char *initial, session_sasl_cb *cb);
+/* The client's base64 RESPONSE line to the last challenge. */
+void session_sasl_step(struct session *s, const char *response,
+    session_sasl_cb *cb);
+/* Forget the exchange in progress, if any (the client sent "*", or the
+ * module leaves the state).  No callback follows. */
+void session_sasl_abort(struct session *s);
+
+/* --- TLS (RFC 2595 STLS, RFC 8314 implicit TLS) ----------------------- */
+
+/* Nonzero once the connection is encrypted: an implicit-TLS (pop3s)
+ * listener, or after session_starttls() succeeded. */
+int session_tls_active(const struct session *s);
+/* Nonzero when session_starttls() may be offered: the server has a
+ * certificate and the connection is not encrypted yet. */
+int session_tls_available(const struct session *s);
+/* Nonzero while passwords sent in the clear must be refused: the
+ * listener was given `plaintext-auth=tls` and TLS is not active.  USER/
+ * PASS and the PLAIN and LOGIN mechanisms are then refused. */
+int session_plaintext_refused(const struct session *s);
+
+typedef void session_tls_cb(struct session *s);
+/*
+ * Begin the TLS handshake.  What the module queued before this call (the
+ * "+OK Begin TLS negotiation" line) is sent in the clear first.  Every
+ * octet the client sent after the line that asked for TLS is discarded
+ * unread (RFC 2595 §4; the CVE-2011-0411 class of command injection).  No
+ * lines are delivered during the handshake; CB is called once it has
+ * succeeded, and from then on input and output are encrypted.  If it
+ * fails the core logs why and closes the connection: close() follows and
+ * CB is never called.
+ */
+void session_starttls(struct session *s, session_tls_cb *cb);
+
+/* --- site policy (RFC 2449 §6.5 LOGIN-DELAY, §6.7 EXPIRE) ------------- */
+
+#define SESSION_EXPIRE_NEVER	(-1L)
+struct session_policy {
+	/* Minimum retention in days: SESSION_EXPIRE_NEVER (the default), 0
+	 * (messages retrieved with RETR are deleted when the session
+	 * commits), or N > 0 (messages that arrived more than N days ago are
+	 * deleted when the session commits). */
+	long expire_days;
+	/* Seconds after a successful login before the same user may log in
+	 * again; 0 = no delay (the default). */
+	unsigned login_delay;
+};
+/* The policy in force: the server's before login, the user's after. */
+void session_policy(const struct session *s, struct session_policy *out);
+
 /* --- mailbox --------------------------------------------------------- */
 
 /* ERR is a STORE_E* code (0 on success); MSG is a human-readable reason

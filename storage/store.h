@@ -112,6 +112,10 @@ uint64_t store_size(const struct store *st, size_t i);
 const char *store_uid(const struct store *st, size_t i);
 /* Sum of wire sizes of all messages in the snapshot (deleted or not). */
 uint64_t store_total_size(const struct store *st);
+/* When message I arrived, for RFC 2449 EXPIRE: a Maildir file's mtime
+ * (what delivery sets, and what Dovecot calls the received date), an mbox
+ * message's "From " line date; 0 when unknown.  Read at open time. */
+time_t store_arrival(const struct store *st, size_t i);
 
 /* Deletion marks live in the store so that any protocol can use them.
  * Marking changes nothing on disk until store_commit().  On a read-only
