@@ -7,6 +7,12 @@
  * close callback has run, every uv_write has called back and no threadpool
  * work refers to it.  Output is coalesced into CONN_OUT_CHUNK buffers; each
  * stays alive until its write callback.
+ *
+ * TLS (tls.c) sits between the socket and the line reader: with s->tls
+ * set, the socket is read into the engine's buffer and decrypted into the
+ * line reader, and each output chunk is encrypted on its way to
+ * uv_write().  out_queued then counts plaintext not yet encrypted plus
+ * ciphertext not yet sent, so back-pressure works on what really waits.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -18,8 +24,18 @@
 
 #include "log.h"
 #include "server.h"
+#include "tls.h"
+
+/* Plaintext per TLS record: a record's ciphertext (at most 29 octets of
+ * framing with TLS 1.2 AES-GCM, 22 with TLS 1.3) then fits one chunk. */
+#define CONN_TLS_PIECE	(CONN_OUT_CHUNK - 256)
 
 static void conn_read_update(struct session *s);
+static void conn_tls_flush(struct session *s);
+static void conn_tls_send(struct session *s);
+static void conn_tls_input(struct session *s, const char *buf, size_t n);
+static size_t conn_tls_decrypt(struct session *s);
+static int conn_tls_begin(struct session *s, session_tls_cb *cb);
 
 /* --- teardown ------------------------------------------------------- */
 
@@ -63,6 +79,7 @@ conn_maybe_free(struct session *s)
 	if (s->next != NULL)
 		s->next->prev = s->prev;
 	srv->nsessions--;
+	tls_conn_free(s->tls);
 	free(s->cur);
 	if (s->user != NULL)
 		free(s->user);
@@ -135,21 +152,13 @@ conn_write_done(uv_write_t *req, int status)
 	conn_process(s);
 }
 
-/* Hand the chunk being filled to libuv. */
-void
-conn_flush(struct session *s)
+/* Hand chunk C, already counted in out_queued, to libuv. */
+static void
+conn_write_chunk(struct session *s, struct out_chunk *c)
 {
-	struct out_chunk *c = s->cur;
 	uv_buf_t b;
 	int rc;
 
-	if (c == NULL || s->dead)
-		return;
-	s->cur = NULL;
-	if (c->len == 0) {
-		free(c);
-		return;
-	}
 	b = uv_buf_init(c->data, c->len);
 	c->req.data = c;
 	rc = uv_write(&c->req, (uv_stream_t *)&s->tcp, &b, 1, conn_write_done);
@@ -162,6 +171,26 @@ conn_flush(struct session *s)
 	s->writes++;
 }
 
+/* Hand the chunk being filled to libuv (through TLS when it is on). */
+void
+conn_flush(struct session *s)
+{
+	struct out_chunk *c = s->cur;
+
+	if (c == NULL || s->dead)
+		return;
+	if (s->tls != NULL) {
+		conn_tls_flush(s);
+		return;
+	}
+	s->cur = NULL;
+	if (c->len == 0) {
+		free(c);
+		return;
+	}
+	conn_write_chunk(s, c);
+}
+
 void
 session_write(struct session *s, const void *buf, size_t len)
 {
@@ -169,7 +198,15 @@ session_write(struct session *s, const void *buf, size_t len)
 
 	if (s->dead)
 		return;
-	while (len > 0) {
+	if (s->tls != NULL && tls_conn_state(s->tls) == TLS_HANDSHAKE) {
+		/* No module runs during a handshake (session.h); output now
+		 * would be a bug, and sending it in the clear a worse one. */
+		log_warn("conn=%llu event=output-dropped octets=%zu "
+		    "reason=\"during the TLS handshake\"",
+		    (unsigned long long)s->id, len);
+		return;
+	}
+	while (len > 0 && !s->dead) {
 		size_t room, n;
 
 		if (s->cur == NULL) {
@@ -238,6 +275,12 @@ session_close(struct session *s)
 	s->closing = 1;
 	conn_read_update(s);
 	conn_flush(s);
+	/* RFC 8446 §6.1: end an encrypted session with close_notify, after
+	 * the last reply, so the client can tell it from a truncation. */
+	if (s->tls != NULL && !s->dead) {
+		tls_conn_shutdown(s->tls);
+		conn_tls_send(s);
+	}
 	if (s->out_queued == 0)
 		conn_destroy(s);
 }
@@ -272,7 +315,10 @@ conn_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 	char *p;
 
 	(void)hint;
-	p = linereader_space(&s->lr, &len);
+	if (s->tls != NULL)
+		p = tls_conn_rawbuf(s->tls, &len);
+	else
+		p = linereader_space(&s->lr, &len);
 	*buf = uv_buf_init(p, len);
 }
 
@@ -281,7 +327,6 @@ conn_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 {
 	struct session *s = st->data;
 
-	(void)buf;
 	if (nread == UV_ENOBUFS) {
 		/* Buffer full of complete lines we are not processing yet. */
 		conn_read_update(s);
@@ -298,6 +343,10 @@ conn_read(uv_stream_t *st, ssize_t nread, const uv_buf_t *buf)
 	}
 	if (nread == 0)
 		return;
+	if (s->tls != NULL) {
+		conn_tls_input(s, buf->base, (size_t)nread);
+		return;
+	}
 	linereader_commit(&s->lr, nread);
 	conn_process(s);
 }
@@ -307,6 +356,10 @@ conn_may_read(const struct session *s)
 {
 	if (s->closing || s->dead || s->out_queued >= CONN_OUT_HIGH)
 		return 0;
+	/* With TLS the socket feeds the engine, which feeds the line reader
+	 * only as it has room (conn_tls_decrypt). */
+	if (s->tls != NULL)
+		return tls_conn_in_pending(s->tls) < TLS_IN_HIGH;
 	/* Room once compacted.  Not linereader_space() itself: it moves
 	 * the buffer, and a module may still hold a line pointer here. */
 	return s->lr.end < s->lr.cap || s->lr.start > 0;
@@ -354,8 +407,13 @@ conn_process(struct session *s)
 			break;
 		}
 		st = linereader_next(&s->lr, &line, &len);
-		if (st == LINEREADER_AGAIN)
+		if (st == LINEREADER_AGAIN) {
+			/* Decrypt more only once the buffered lines are
+			 * handled: plaintext waits inside the engine. */
+			if (s->tls != NULL && conn_tls_decrypt(s) > 0)
+				continue;
 			break;
+		}
 		uv_timer_again(&s->idle);
 		if (st == LINEREADER_TOOLONG) {
 			trace_note(s, "client line too long, discarded");
@@ -389,11 +447,260 @@ conn_stop(struct session *s)
 {
 	if (s->closing)
 		return;
+	/* Mid-handshake nothing has been said yet: nothing to finish. */
+	if (s->tls != NULL && tls_conn_state(s->tls) == TLS_HANDSHAKE) {
+		conn_destroy(s);
+		return;
+	}
 	s->stop_after = 1;
 	if (s->pending == 0 && s->stream == NULL) {
 		conn_stop_now(s);
 		conn_flush(s);
 	}
+}
+
+/* --- TLS ------------------------------------------------------------- */
+
+/* Queue the ciphertext the engine produced (handshake messages, records,
+ * alerts) as output chunks. */
+static void
+conn_tls_send(struct session *s)
+{
+	struct out_chunk *c;
+
+	while (!s->dead && tls_conn_out_pending(s->tls) > 0) {
+		if ((c = malloc(sizeof(*c))) == NULL) {
+			log_error("conn=%llu event=oom",
+			    (unsigned long long)s->id);
+			conn_destroy(s);
+			return;
+		}
+		c->s = s;
+		c->next = NULL;
+		c->len = tls_conn_out_take(s->tls, c->data, sizeof(c->data));
+		if (c->len == 0) {
+			free(c);
+			return;
+		}
+		s->out_queued += c->len;
+		conn_write_chunk(s, c);
+	}
+}
+
+/* The handshake or the record layer failed: say why, send the alert
+ * OpenSSL may have queued, and close. */
+static void
+conn_tls_failed(struct session *s)
+{
+	log_info("conn=%llu proto=%s event=tls-failed reason=\"%s\"",
+	    (unsigned long long)s->id, s->proto->name,
+	    tls_conn_reason(s->tls));
+	trace_note(s, "TLS failed: %s", tls_conn_reason(s->tls));
+	conn_tls_send(s);
+	session_close(s);
+}
+
+/* Encrypt the chunk being filled, one record's worth at a time. */
+static void
+conn_tls_flush(struct session *s)
+{
+	struct out_chunk *c = s->cur;
+	size_t off, n;
+
+	s->cur = NULL;
+	s->out_queued -= c->len;
+	if (tls_conn_state(s->tls) != TLS_OPEN) {
+		/* After our close_notify nothing may follow it. */
+		free(c);
+		return;
+	}
+	for (off = 0; off < c->len && !s->dead; off += n) {
+		n = c->len - off < CONN_TLS_PIECE ? c->len - off :
+		    CONN_TLS_PIECE;
+		if (tls_conn_write(s->tls, c->data + off, n) != TLS_OK) {
+			free(c);
+			conn_tls_failed(s);
+			return;
+		}
+		conn_tls_send(s);
+	}
+	free(c);
+}
+
+/*
+ * Move plaintext from the engine into the line reader while it has room.
+ * Returns the octets added.  On a fatal error the session closes; on the
+ * client's close_notify it is destroyed like on a lost connection, but
+ * only once the lines before it have been handled.
+ */
+static size_t
+conn_tls_decrypt(struct session *s)
+{
+	size_t total = 0, len, got;
+	char *p;
+	int rc;
+
+	if (s->closing || tls_conn_state(s->tls) == TLS_HANDSHAKE)
+		return 0;
+	for (;;) {
+		p = linereader_space(&s->lr, &len);
+		if (len == 0)
+			break;
+		rc = tls_conn_read(s->tls, p, len, &got);
+		if (rc == TLS_OK) {
+			linereader_commit(&s->lr, got);
+			total += got;
+			continue;
+		}
+		conn_tls_send(s);
+		if (rc == TLS_AGAIN || (rc == TLS_EOF && total > 0))
+			break;
+		if (rc == TLS_EOF) {
+			trace_note(s, "TLS close_notify from the client");
+			conn_destroy(s);
+		} else
+			conn_tls_failed(s);
+		return 0;
+	}
+	conn_tls_send(s);
+	return total;
+}
+
+/* Run the module's start(): at accept, or after the implicit-TLS
+ * handshake. */
+static void
+conn_start(struct session *s)
+{
+	s->started = 1;
+	if (s->proto->start(s) < 0) {
+		session_close(s);
+		return;
+	}
+	conn_flush(s);
+	conn_read_update(s);
+}
+
+static void
+conn_tls_established(struct session *s)
+{
+	session_tls_cb *cb = tls_conn_ready(s->tls);
+
+	log_info("conn=%llu proto=%s event=tls version=%s cipher=%s",
+	    (unsigned long long)s->id, s->proto->name,
+	    tls_conn_version(s->tls), tls_conn_cipher(s->tls));
+	trace_note(s, "TLS established: %s, %s", tls_conn_version(s->tls),
+	    tls_conn_cipher(s->tls));
+	s->pending--;
+	if (!s->started)
+		conn_start(s);
+	else
+		cb(s);
+	conn_after_async(s);
+}
+
+/* Ciphertext arrived from the socket. */
+static void
+conn_tls_input(struct session *s, const char *buf, size_t n)
+{
+	int rc;
+
+	if (tls_conn_feed(s->tls, buf, n) != TLS_OK) {
+		conn_tls_failed(s);
+		return;
+	}
+	if (tls_conn_state(s->tls) != TLS_HANDSHAKE) {
+		conn_process(s);
+		return;
+	}
+	rc = tls_conn_handshake(s->tls);
+	conn_tls_send(s);
+	if (rc == TLS_ERROR)
+		conn_tls_failed(s);
+	else if (rc == TLS_OK)
+		conn_tls_established(s);
+	else
+		conn_read_update(s);
+}
+
+/*
+ * Switch the connection to TLS: from now on every octet read from the
+ * socket goes to the engine.  No lines are delivered (pending) until the
+ * handshake is done; then CB runs, or for implicit TLS the module starts.
+ */
+static int
+conn_tls_begin(struct session *s, session_tls_cb *cb)
+{
+	if (s->srv->tls == NULL ||
+	    (s->tls = tls_conn_new(s->srv->tls)) == NULL) {
+		log_error("conn=%llu event=tls-failed reason=\"%s\"",
+		    (unsigned long long)s->id, s->srv->tls == NULL ?
+		    "no certificate configured" : "out of memory");
+		conn_destroy(s);
+		return -1;
+	}
+	tls_conn_set_ready(s->tls, cb);
+	s->pending++;
+	trace_note(s, "TLS handshake begins (%s)", cb == NULL ?
+	    "implicit TLS, RFC 8314" : "STLS, RFC 2595");
+	return 0;
+}
+
+int
+session_tls_active(const struct session *s)
+{
+	return s->tls != NULL && (tls_conn_state(s->tls) == TLS_OPEN ||
+	    tls_conn_state(s->tls) == TLS_CLOSED);
+}
+
+int
+session_tls_available(const struct session *s)
+{
+	return s->srv->tls != NULL && s->tls == NULL && !s->lst->spec.tls;
+}
+
+int
+session_plaintext_refused(const struct session *s)
+{
+	return s->lst->spec.plaintext_tls_only && !session_tls_active(s);
+}
+
+void
+session_starttls(struct session *s, session_tls_cb *cb)
+{
+	size_t stale;
+
+	if (s->closing)
+		return;
+	if (!session_tls_available(s)) {
+		log_warn("conn=%llu proto=%s event=tls-failed reason=\"%s\"",
+		    (unsigned long long)s->id, s->proto->name,
+		    s->tls != NULL ? "TLS is already on" :
+		    "no TLS on this listener");
+		session_close(s);
+		return;
+	}
+	/* Our "+OK" goes out in the clear, before any TLS octet. */
+	conn_flush(s);
+	if (s->dead)
+		return;
+	/*
+	 * RFC 2595 §4: whatever the client sent after the STLS line was
+	 * sent before TLS protected it, so it may have been injected by a
+	 * man in the middle (CVE-2011-0411).  Forget it unread.  Octets
+	 * still in the kernel are read from now on into the engine, as
+	 * TLS records, never as commands.
+	 */
+	stale = linereader_pending(&s->lr);
+	if (stale > 0) {
+		log_warn("conn=%llu proto=%s event=tls-discarded octets=%zu "
+		    "reason=\"sent after STLS, before the handshake\"",
+		    (unsigned long long)s->id, s->proto->name, stale);
+		trace_note(s, "%zu octets after the STLS line discarded "
+		    "unread (RFC 2595 §4)", stale);
+	}
+	explicit_bzero(s->inbuf, sizeof(s->inbuf));
+	linereader_init(&s->lr, s->inbuf, sizeof(s->inbuf), s->lr.max);
+	(void)conn_tls_begin(s, cb);
 }
 
 /* --- idle timer ------------------------------------------------------ */
@@ -519,17 +826,24 @@ conn_accept(struct listener *l)
 	if (why != NULL) {
 		log_warn("conn=%llu event=refused reason=\"%s\"",
 		    (unsigned long long)s->id, why);
+		/* A plaintext refusal is noise to a TLS client, and a
+		 * handshake is too dear to spend on a refused one. */
+		if (l->spec.tls) {
+			conn_destroy(s);
+			return;
+		}
 		s->proto->refuse(s, why);
 		session_close(s);
 		return;
 	}
-	s->started = 1;
-	if (s->proto->start(s) < 0) {
-		session_close(s);
+	/* RFC 8314 §3.3: on an implicit-TLS port the handshake comes
+	 * first, so even the greeting is encrypted. */
+	if (l->spec.tls) {
+		if (conn_tls_begin(s, NULL) == 0)
+			conn_read_update(s);
 		return;
 	}
-	conn_flush(s);
-	conn_read_update(s);
+	conn_start(s);
 }
 
 /* --- accessors for modules ------------------------------------------- */

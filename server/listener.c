@@ -4,7 +4,8 @@
  * As soon as a listener is bound, exactly one line "listening PROTO
  * HOST:PORT" goes to standard output with the real port (PORT 0 picks a
  * free one), flushed at once: tests and scripts wait for it.  PROTO is
- * "pop3/rfc1081" for a listener with a profile.
+ * "pop3/rfc1081" for a listener with a profile, and "pop3s" for implicit
+ * TLS (RFC 8314), as --listen spells them.
  */
 #include <netdb.h>
 #include <stdio.h>
@@ -97,12 +98,15 @@ listener_open(struct server *srv, struct listener *l)
 	}
 	/* "pop3/rfc1081" when a profile is named, as --listen spells it, so
 	 * two listeners of one protocol can be told apart. */
-	printf("listening %s%s%s %s%s%s:%u\n", l->proto->name,
-	    l->spec.profile[0] ? "/" : "", l->spec.profile, v6 ? "[" : "",
-	    l->spec.host, v6 ? "]" : "", l->spec.port);
+	printf("listening %s%s%s%s %s%s%s:%u\n", l->proto->name,
+	    l->spec.tls ? "s" : "", l->spec.profile[0] ? "/" : "",
+	    l->spec.profile, v6 ? "[" : "", l->spec.host, v6 ? "]" : "",
+	    l->spec.port);
 	fflush(stdout);
-	log_info("event=listening proto=%s%s%s port=%u", l->proto->name,
+	log_info("event=listening proto=%s%s%s%s%s port=%u", l->proto->name,
 	    l->spec.profile[0] ? " profile=" : "", l->spec.profile,
+	    l->spec.tls ? " tls=implicit" : "",
+	    l->spec.plaintext_tls_only ? " plaintext-auth=tls" : "",
 	    l->spec.port);
 	return 0;
 }

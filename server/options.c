@@ -26,12 +26,15 @@
 #define OPT_VALUE_MAX		4096
 
 const char options_usage[] =
-"usage: polypopd --listen PROTO[/PROFILE]@HOST:PORT [--listen ...]\n"
+"usage: polypopd --listen PROTO[/PROFILE]@HOST:PORT[,OPTION] [--listen ...]\n"
 "                --users FILE --mail LOCATION [options]\n"
 "       polypopd --demo [DIR] [options]\n"
 "\n"
 "  --listen SPEC           listen address, repeatable; e.g. pop3@0.0.0.0:110,\n"
-"                          pop3/rfc1939@[::1]:1110 (port 0 = any free port)\n"
+"                          pop3/rfc1939@[::1]:1110 (port 0 = any free port),\n"
+"                          pop3s@0.0.0.0:995 (implicit TLS, RFC 8314);\n"
+"                          OPTION plaintext-auth=tls allows USER/PASS, AUTH\n"
+"                          PLAIN and LOGIN only over TLS (default: any)\n"
 "  --users FILE            passwd-file of users (docs/auth.md)\n"
 "  --mail LOCATION         where mailboxes live, e.g. maildir:/var/mail/%u\n"
 "  --config FILE           read settings from FILE first; flags override it\n"
@@ -47,6 +50,12 @@ const char options_usage[] =
 "                          FILE (unsafe; off by default, docs/auth.md)\n"
 "  --bboards LOCATION      RFC 1082 discussion groups (XTND), one folder each,\n"
 "                          e.g. maildir:/srv/bboards (docs/bboards.md)\n"
+"  --tls-cert FILE         PEM certificate chain for STLS and pop3s\n"
+"  --tls-key FILE          its PEM private key (default: in the cert FILE)\n"
+"  --expire DAYS|NEVER     RFC 2449 EXPIRE: days mail is kept on the server\n"
+"                          (0 = deleted once retrieved; default NEVER)\n"
+"  --login-delay SECONDS   RFC 2449 LOGIN-DELAY: least time between logins\n"
+"                          of one user (default 0)\n"
 "  --log-level LEVEL       error, warn, info (default) or debug\n"
 "  --help                  show this text\n"
 "  --version               show the version\n"
@@ -78,6 +87,7 @@ options_init(struct options *o)
 	o->max_connections = 1024;
 	o->max_per_ip = 64;
 	o->log_level = LOG_INFO;
+	o->expire_days = -1;	/* NEVER (RFC 2449 §6.7) */
 }
 
 void
@@ -92,6 +102,8 @@ options_free(struct options *o)
 	free(o->hostname);
 	free(o->rpop_trust);
 	free(o->bboards);
+	free(o->tls_cert);
+	free(o->tls_key);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -137,12 +149,54 @@ opt_parse_port(const char *s, unsigned *port)
 	return 0;
 }
 
+/*
+ * The options after HOST:PORT, each ",NAME=VALUE".  One table, so the
+ * error can list every valid one.
+ */
+static const struct {
+	const char	*text;
+	int		 plaintext_tls_only;
+} opt_listen_opts[] = {
+	{ "plaintext-auth=any", 0 },
+	{ "plaintext-auth=tls", 1 },
+};
+
+static int
+opt_parse_listen_opts(const char *spec, const char *opts,
+    struct listen_spec *ls, char *err, size_t errlen)
+{
+	const char	*p = opts, *end;
+	size_t		 len, k, n = sizeof(opt_listen_opts) /
+			    sizeof(opt_listen_opts[0]);
+
+	while (*p == ',') {
+		p++;
+		end = strchr(p, ',');
+		len = end != NULL ? (size_t)(end - p) : strlen(p);
+		for (k = 0; k < n; k++)
+			if (strlen(opt_listen_opts[k].text) == len &&
+			    memcmp(opt_listen_opts[k].text, p, len) == 0)
+				break;
+		if (k == n) {
+			opt_err(err, errlen, "listen '%.100s': unknown "
+			    "listener option '%.*s' (valid: "
+			    "plaintext-auth=tls, plaintext-auth=any)", spec,
+			    (int)(len > 64 ? 64 : len), p);
+			return -1;
+		}
+		ls->plaintext_tls_only = opt_listen_opts[k].plaintext_tls_only;
+		p += len;
+	}
+	return 0;
+}
+
 int
 options_parse_listen(const char *spec, struct listen_spec *out, char *err,
     size_t errlen)
 {
 	struct listen_spec	 ls;
-	const char		*at, *slash, *host, *hend, *port;
+	const char		*at, *slash, *host, *hend, *port, *opts;
+	char			 hostport[sizeof(ls.host) + 16];
 	size_t			 plen, i;
 	int			 bracketed = 0;
 
@@ -187,7 +241,31 @@ options_parse_listen(const char *spec, struct listen_spec *out, char *err,
 		memcpy(ls.profile, slash + 1, plen);
 	}
 
+	/* RFC 8314 implicit TLS is POP3 on another port, not another
+	 * protocol: the registry knows it as "pop3". */
+	if (strcmp(ls.proto, "pop3s") == 0) {
+		if (ls.profile[0] != '\0') {
+			opt_err(err, errlen, "listen '%.100s': the historic "
+			    "POP3 revisions had no TLS, so pop3s takes no "
+			    "profile (use pop3/%s@HOST:PORT)", spec,
+			    ls.profile);
+			return -1;
+		}
+		memcpy(ls.proto, "pop3", 5);
+		ls.tls = 1;
+	}
+
+	/* HOST:PORT ends at the first ',' (neither contains one). */
 	host = at + 1;
+	if ((opts = strchr(host, ',')) == NULL)
+		opts = host + strlen(host);
+	if ((size_t)(opts - host) >= sizeof(hostport)) {
+		opt_err(err, errlen, "listen '%.100s': host too long", spec);
+		return -1;
+	}
+	memcpy(hostport, host, (size_t)(opts - host));
+	hostport[opts - host] = '\0';
+	host = hostport;
 	if (*host == '[') {
 		bracketed = 1;
 		host++;
@@ -238,6 +316,8 @@ options_parse_listen(const char *spec, struct listen_spec *out, char *err,
 		    "from 0 to 65535", spec);
 		return -1;
 	}
+	if (opt_parse_listen_opts(spec, opts, &ls, err, errlen) != 0)
+		return -1;
 	*out = ls;
 	return 0;
 }
@@ -251,6 +331,7 @@ enum opt_type {
 	OPT_UINT,
 	OPT_LOGLEVEL,
 	OPT_SHARED_LOCATION,	/* a mail location of no user: no %u, %h */
+	OPT_EXPIRE,		/* DAYS or NEVER (RFC 2449 §6.7) */
 };
 
 struct opt_key {
@@ -282,6 +363,11 @@ static const struct opt_key opt_keys[] = {
 	{ "log_level", OPT_LOGLEVEL, OFF(log_level), 0, 0, NULL },
 	{ "rpop_trust", OPT_STRING, OFF(rpop_trust), 0, 0, NULL },
 	{ "bboards", OPT_SHARED_LOCATION, OFF(bboards), 0, 0, NULL },
+	{ "tls_cert", OPT_STRING, OFF(tls_cert), 0, 0, NULL },
+	{ "tls_key", OPT_STRING, OFF(tls_key), 0, 0, NULL },
+	/* A century of days is more than any mail is kept. */
+	{ "expire", OPT_EXPIRE, OFF(expire_days), 0, 36500, "days" },
+	{ "login_delay", OPT_UINT, OFF(login_delay), 0, 86400, "seconds" },
 };
 
 static const char *const opt_levels[] = { "error", "warn", "info", "debug" };
@@ -350,6 +436,7 @@ opt_apply(struct options *o, const struct opt_key *k, const char *value,
 	struct listen_spec	 ls;
 	char			*s, **sp;
 	size_t			 i;
+	unsigned		 u;
 
 	switch (k->type) {
 	case OPT_LISTEN:
@@ -399,6 +486,19 @@ opt_apply(struct options *o, const struct opt_key *k, const char *value,
 			    "'%.64s'", k->unit, k->min, k->max, value);
 			return -1;
 		}
+		return 0;
+	case OPT_EXPIRE:
+		if (strcasecmp(value, "NEVER") == 0) {
+			o->expire_days = -1;
+			return 0;
+		}
+		if (opt_parse_uint(value, k->min, k->max, &u) != 0) {
+			opt_err(err, errlen, "expected %s from %u to %u or "
+			    "NEVER, got '%.64s'", k->unit, k->min, k->max,
+			    value);
+			return -1;
+		}
+		o->expire_days = (long)u;
 		return 0;
 	case OPT_LOGLEVEL:
 		for (i = 0; i < sizeof(opt_levels) / sizeof(opt_levels[0]);
@@ -633,6 +733,10 @@ static const struct opt_flag opt_flags[] = {
 	{ "log-level", ARG_REQUIRED, ACT_KEY, "log_level", NULL },
 	{ "rpop-trust", ARG_REQUIRED, ACT_KEY, "rpop_trust", NULL },
 	{ "bboards", ARG_REQUIRED, ACT_KEY, "bboards", NULL },
+	{ "tls-cert", ARG_REQUIRED, ACT_KEY, "tls_cert", NULL },
+	{ "tls-key", ARG_REQUIRED, ACT_KEY, "tls_key", NULL },
+	{ "expire", ARG_REQUIRED, ACT_KEY, "expire", NULL },
+	{ "login-delay", ARG_REQUIRED, ACT_KEY, "login_delay", NULL },
 	{ "help", ARG_NONE, ACT_HELP, NULL, NULL },
 	{ "version", ARG_NONE, ACT_VERSION, NULL, NULL },
 };

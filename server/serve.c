@@ -5,8 +5,8 @@
  * SIGTERM/SIGINT: stop accepting; each session ends at its next pause
  * (after the reply it is sending) without committing, because RFC 1939 §6
  * lets only QUIT commit; then exit 0.  A session that will not finish
- * within STOP_GRACE_MS is cut off.  SIGHUP reloads the users file and the
- * --rpop-trust map.
+ * within STOP_GRACE_MS is cut off.  SIGHUP reloads the users file, the
+ * --rpop-trust map and the TLS certificate and key.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +23,7 @@
 #include "polypopd.h"
 #include "rpop.h"
 #include "server.h"
+#include "tls.h"
 
 #define STOP_GRACE_MS	10000
 
@@ -152,6 +153,82 @@ server_load_rpop(struct server *srv)
 	return 0;
 }
 
+/*
+ * Load --tls-cert and --tls-key into srv->tls.  On a reload error the
+ * certificate in use stays, as with the users file: a renewal typo must
+ * not take TLS down.  Sessions already encrypted keep their own
+ * reference to the old context.
+ */
+static int
+server_load_tls(struct server *srv)
+{
+	struct tls_ctx *ctx;
+	char err[512];
+
+	if (srv->opt->tls_cert == NULL)
+		return 0;
+	if (tls_ctx_new(srv->opt->tls_cert, srv->opt->tls_key, &ctx, err,
+	    sizeof(err)) < 0) {
+		log_error("event=tls-config-error reason=\"%s\"%s", err,
+		    srv->tls != NULL ? " (keeping the previous certificate)" :
+		    "");
+		return -1;
+	}
+	tls_ctx_free(srv->tls);
+	srv->tls = ctx;
+	log_info("event=tls-loaded cert=%s key=%s", srv->opt->tls_cert,
+	    srv->opt->tls_key != NULL ? srv->opt->tls_key :
+	    srv->opt->tls_cert);
+	return 0;
+}
+
+/*
+ * TLS settings that cannot work: an implicit-TLS listener without a
+ * certificate, or a TLS-only password rule where TLS never comes.
+ */
+static int
+serve_check_tls(const struct server *srv)
+{
+	const struct options *opt = srv->opt;
+	size_t i;
+
+	if (opt->tls_key != NULL && opt->tls_cert == NULL) {
+		log_error("event=config-error reason=\"--tls-key needs "
+		    "--tls-cert\"");
+		return -1;
+	}
+	for (i = 0; i < srv->nlisteners; i++) {
+		const struct listener *l = &srv->listeners[i];
+
+		if (l->spec.tls && opt->tls_cert == NULL) {
+			log_error("event=config-error reason=\"listener "
+			    "pop3s@%s:%u needs a certificate\" (give "
+			    "--tls-cert FILE and --tls-key FILE, or the "
+			    "tls_cert and tls_key keys)", l->spec.host,
+			    l->spec.port);
+			return -1;
+		}
+		if (l->spec.plaintext_tls_only &&
+		    strcmp(l->proto->name, "pop3") != 0) {
+			log_error("event=config-error reason=\"%s has no "
+			    "TLS, so plaintext-auth=tls would lock every "
+			    "password out\" (it applies to pop3 and pop3s "
+			    "listeners)", l->proto->name);
+			return -1;
+		}
+		/* Legal (APOP, CRAM-MD5 and SCRAM still work), but
+		 * probably not what was meant. */
+		if (l->spec.plaintext_tls_only && !l->spec.tls &&
+		    opt->tls_cert == NULL)
+			log_warn("event=config-warning reason=\"listener "
+			    "pop3@%s:%u has plaintext-auth=tls but no "
+			    "certificate for STLS: USER/PASS, PLAIN and LOGIN "
+			    "are refused there\"", l->spec.host,
+			    l->spec.port);
+	}
+	return 0;
+}
+
 static void
 serve_close_walk(uv_handle_t *h, void *arg)
 {
@@ -184,6 +261,7 @@ serve_signal(uv_signal_t *sig, int signum)
 		log_info("event=reload signal=HUP");
 		(void)server_load_users(srv);
 		(void)server_load_rpop(srv);
+		(void)server_load_tls(srv);
 		return;
 	}
 	if (srv->stopping)
@@ -338,6 +416,8 @@ serve_setup(struct server *srv, struct options *opt)
 		}
 		srv->nlisteners++;
 	}
+	if (serve_check_tls(srv) < 0 || server_load_tls(srv) < 0)
+		return -1;
 	if (server_load_users(srv) < 0)
 		return -1;
 	return server_load_rpop(srv);
@@ -382,6 +462,7 @@ out:
 	rpop_free(opt->rpop_map);
 	opt->rpop_map = NULL;
 	serve_free_bboards(opt);
+	tls_ctx_free(srv.tls);
 	free(srv.listeners);
 	if (srv.loc.path != NULL)
 		store_location_free(&srv.loc);

@@ -23,6 +23,7 @@ struct msgstream;
 struct login_req;
 struct sasl_req;
 struct tls_conn;
+struct tls_ctx;
 
 /* Input buffer per connection.  The largest line any protocol accepts is
  * far below this (RFC 937: 512 octets), and pipelined commands beyond it
@@ -60,6 +61,7 @@ struct server {
 	int stopping;
 	uv_signal_t sig_term, sig_int, sig_hup;
 	uv_timer_t stop_timer;
+	struct tls_ctx *tls;	/* tls.c: --tls-cert loaded, or NULL */
 };
 
 struct out_chunk {
