@@ -4,7 +4,8 @@
  * Creates (or reuses) DIR with a users file and Maildirs holding a few
  * period-flavoured messages, delivered through the same store_deliver()
  * that `polypopd deliver` uses, then listens on unprivileged loopback
- * ports and tells the user how to connect.
+ * ports and tells the user how to connect.  A self-signed certificate
+ * for localhost (DIR/tls/) serves STLS and the pop3s listener.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +19,7 @@
 #include "log.h"
 #include "polypopd.h"
 #include "server.h"
+#include "tls.h"
 
 struct demo_user {
 	const char *name;
@@ -102,6 +104,7 @@ static const struct demo_msg demo_msgs[] = {
  */
 static const char *const demo_listens[] = {
 	"pop3@127.0.0.1:1110",
+	"pop3s@127.0.0.1:1995",		/* RFC 8314 implicit TLS, for 995 */
 	"pop2@127.0.0.1:1109",
 	"pop1@127.0.0.1:1108",
 	"pop109@127.0.0.1:10109",
@@ -223,6 +226,46 @@ demo_create(const char *dir, const char *users, const char *mail)
 	return rc;
 }
 
+/*
+ * DIR/tls/cert.pem and key.pem: made once, reused afterwards, so a
+ * client told to trust the certificate keeps trusting it.  Unless the
+ * user gave a certificate of their own.
+ */
+static int
+demo_tls(struct options *opt, const char *dir)
+{
+	char tdir[4200], cert[4300], key[4300], err[512];
+	const int days = 365;
+
+	if (opt->tls_cert != NULL)
+		return 0;
+	snprintf(tdir, sizeof(tdir), "%s/tls", dir);
+	snprintf(cert, sizeof(cert), "%s/cert.pem", tdir);
+	snprintf(key, sizeof(key), "%s/key.pem", tdir);
+	if (access(cert, R_OK) != 0 || access(key, R_OK) != 0) {
+		if (demo_mkdirs(tdir) < 0) {
+			fprintf(stderr, "polypopd: cannot create %s: %s\n",
+			    tdir, strerror(errno));
+			return -1;
+		}
+		/* Half a pair is useless: start over. */
+		unlink(cert);
+		unlink(key);
+		if (tls_make_selfsigned(cert, key, "localhost", days, err,
+		    sizeof(err)) < 0) {
+			fprintf(stderr, "polypopd: demo certificate: %s\n",
+			    err);
+			return -1;
+		}
+		fprintf(stderr, "polypopd: created a self-signed certificate "
+		    "for localhost in %s (valid %d days)\n", tdir, days);
+	}
+	if ((opt->tls_cert = strdup(cert)) == NULL ||
+	    (opt->tls_key = strdup(key)) == NULL)
+		return -1;
+	return 0;
+}
+
 int
 demo_prepare(struct options *opt)
 {
@@ -247,6 +290,8 @@ demo_prepare(struct options *opt)
 	    NULL)
 		goto out;
 	if (opt->mail == NULL && (opt->mail = strdup(mail)) == NULL)
+		goto out;
+	if (demo_tls(opt, dir) < 0)
 		goto out;
 	if (opt->nlistens == 0) {
 		size_t i, n = sizeof(demo_listens) / sizeof(demo_listens[0]);
@@ -327,6 +372,17 @@ demo_announce(const struct server *srv)
 			    sizeof(demo_hints[0]) ? demo_hints[k].hint : "");
 			continue;
 		}
+		if (l->spec.tls) {
+			printf("  pop3s on %s   implicit TLS (RFC 8314), "
+			    "self-signed certificate %s\n", hp,
+			    srv->opt->tls_cert);
+			printf("    list:   curl -k pop3s://alice:wonderland@"
+			    "%s/\n", hp);
+			printf("    by hand: openssl s_client -quiet -crlf "
+			    "-connect %s   then USER alice, PASS wonderland, "
+			    "STAT, QUIT\n", hp);
+			continue;
+		}
 		printf("  %s on %s\n", l->proto->name, hp);
 		if (strcmp(l->proto->name, "pop3") != 0) {
 			printf("    fetch:  POLYPOP_PASSWORD=wonderland "
@@ -352,6 +408,9 @@ demo_announce(const struct server *srv)
 			printf("    by hand: nc -C %s %u   then USER alice, PASS "
 			    "wonderland, STAT, LIST, RETR 1, QUIT\n",
 			    l->spec.host, l->spec.port);
+			if (srv->tls != NULL)
+				printf("    STLS:   curl -k --ssl-reqd "
+				    "pop3://alice:wonderland@%s/\n", hp);
 		}
 	}
 	printf("Historic POP3 revisions answer as their RFC says: nc -C to "
