@@ -98,6 +98,86 @@ START_TEST(test_listen)
 }
 END_TEST
 
+/* --- listen specs: implicit TLS and listener options --- */
+
+struct tls_listen_case {
+	const char	*spec;
+	int		 rc;
+	const char	*proto, *host;
+	unsigned	 port;
+	int		 tls, plaintext_tls_only;
+	const char	*err;		/* exact message when rc == -1 */
+};
+
+static const struct tls_listen_case tls_listen_cases[] = {
+	/* RFC 8314: the registry knows pop3s as pop3. */
+	{ "pop3s@127.0.0.1:995", 0, "pop3", "127.0.0.1", 995, 1, 0, NULL },
+	{ "pop3s@[::1]:0", 0, "pop3", "::1", 0, 1, 0, NULL },
+	{ "pop3@127.0.0.1:110", 0, "pop3", "127.0.0.1", 110, 0, 0, NULL },
+	{ "pop3@127.0.0.1:0,plaintext-auth=tls", 0, "pop3", "127.0.0.1", 0,
+	    0, 1, NULL },
+	{ "pop3@[::1]:110,plaintext-auth=tls", 0, "pop3", "::1", 110, 0, 1,
+	    NULL },
+	{ "pop3@[fe80::1%eth0]:110,plaintext-auth=any", 0, "pop3",
+	    "fe80::1%eth0", 110, 0, 0, NULL },
+	{ "pop3s@h:995,plaintext-auth=tls", 0, "pop3", "h", 995, 1, 1, NULL },
+	/* The last of repeated options wins. */
+	{ "pop3@h:1,plaintext-auth=tls,plaintext-auth=any", 0, "pop3", "h",
+	    1, 0, 0, NULL },
+	/* pop3sx is just an unknown name for the registry to refuse. */
+	{ "pop3sx@h:1", 0, "pop3sx", "h", 1, 0, 0, NULL },
+
+	{ "pop3s/rfc1081@127.0.0.1:995", -1, NULL, NULL, 0, 0, 0,
+	    "listen 'pop3s/rfc1081@127.0.0.1:995': the historic POP3 "
+	    "revisions had no TLS, so pop3s takes no profile (use "
+	    "pop3/rfc1081@HOST:PORT)" },
+	{ "pop3@h:1,plaintext-auth=never", -1, NULL, NULL, 0, 0, 0,
+	    "listen 'pop3@h:1,plaintext-auth=never': unknown listener option "
+	    "'plaintext-auth=never' (valid: plaintext-auth=tls, "
+	    "plaintext-auth=any)" },
+	{ "pop3@h:1,tls", -1, NULL, NULL, 0, 0, 0,
+	    "listen 'pop3@h:1,tls': unknown listener option 'tls' (valid: "
+	    "plaintext-auth=tls, plaintext-auth=any)" },
+	{ "pop3@h:1,", -1, NULL, NULL, 0, 0, 0,
+	    "listen 'pop3@h:1,': unknown listener option '' (valid: "
+	    "plaintext-auth=tls, plaintext-auth=any)" },
+	{ "pop3@h:1,plaintext-auth=TLS", -1, NULL, NULL, 0, 0, 0,
+	    "listen 'pop3@h:1,plaintext-auth=TLS': unknown listener option "
+	    "'plaintext-auth=TLS' (valid: plaintext-auth=tls, "
+	    "plaintext-auth=any)" },
+	{ "pop3@h,plaintext-auth=tls", -1, NULL, NULL, 0, 0, 0,
+	    "listen 'pop3@h,plaintext-auth=tls': missing ':PORT'" },
+	{ "pop3@h:,plaintext-auth=tls", -1, NULL, NULL, 0, 0, 0,
+	    "listen 'pop3@h:,plaintext-auth=tls': port must be a number from "
+	    "0 to 65535" },
+	{ "pop3@[::1],plaintext-auth=tls", -1, NULL, NULL, 0, 0, 0,
+	    "listen 'pop3@[::1],plaintext-auth=tls': expected ':PORT' after "
+	    "']'" },
+};
+
+START_TEST(test_tls_listen)
+{
+	const struct tls_listen_case	*c = &tls_listen_cases[_i];
+	struct listen_spec		 ls;
+	char				 err[512] = "";
+	int				 rc;
+
+	memset(&ls, 0x55, sizeof(ls));
+	rc = options_parse_listen(c->spec, &ls, err, sizeof(err));
+	ck_assert_msg(rc == c->rc, "'%s': rc %d (%s)", c->spec, rc, err);
+	if (rc == 0) {
+		ck_assert_str_eq(ls.proto, c->proto);
+		ck_assert_str_eq(ls.profile, "");
+		ck_assert_str_eq(ls.host, c->host);
+		ck_assert_uint_eq(ls.port, c->port);
+		ck_assert_int_eq(ls.tls, c->tls);
+		ck_assert_int_eq(ls.plaintext_tls_only,
+		    c->plaintext_tls_only);
+	} else
+		ck_assert_str_eq(err, c->err);
+}
+END_TEST
+
 /* --- options_set --- */
 
 struct set_case {
@@ -152,6 +232,34 @@ static const struct set_case set_cases[] = {
 	{ "bboards", "mbox:%h/bb", -1,
 	    "bboards: 'mbox:%h/bb': discussion groups belong to no user, so "
 	    "the location must not contain %u or %h" },
+	{ "tls_cert", "/etc/polypop/cert.pem", 0, NULL },
+	{ "tls_cert", "", -1, "tls_cert: empty value" },
+	{ "tls_key", "/etc/polypop/key.pem", 0, NULL },
+	{ "tls_key", "", -1, "tls_key: empty value" },
+	{ "expire", "NEVER", 0, NULL },
+	{ "expire", "never", 0, NULL },
+	{ "expire", "0", 0, NULL },
+	{ "expire", "36500", 0, NULL },
+	{ "expire", "36501", -1,
+	    "expire: expected days from 0 to 36500 or NEVER, got '36501'" },
+	{ "expire", "-1", -1,
+	    "expire: expected days from 0 to 36500 or NEVER, got '-1'" },
+	{ "expire", "", -1,
+	    "expire: expected days from 0 to 36500 or NEVER, got ''" },
+	{ "expire", "30d", -1,
+	    "expire: expected days from 0 to 36500 or NEVER, got '30d'" },
+	{ "login_delay", "0", 0, NULL },
+	{ "login_delay", "86400", 0, NULL },
+	{ "login_delay", "86401", -1,
+	    "login_delay: expected seconds from 0 to 86400, got '86401'" },
+	{ "login_delay", "NEVER", -1,
+	    "login_delay: expected seconds from 0 to 86400, got 'NEVER'" },
+	{ "listen", "pop3s@h:995,plaintext-auth=tls", 0, NULL },
+	{ "listen", "pop3s/rfc1939@h:995", -1,
+	    "listen: listen 'pop3s/rfc1939@h:995': the historic POP3 "
+	    "revisions had no TLS, so pop3s takes no profile (use "
+	    "pop3/rfc1939@HOST:PORT)" },
+	{ "tls-cert", "/x", -1, "unknown key 'tls-cert'" },
 	{ "Users", "x", -1, "unknown key 'Users'" },
 	{ "config", "x", -1, "unknown key 'config'" },
 	{ "", "x", -1, "unknown key ''" },
@@ -196,12 +304,62 @@ START_TEST(test_defaults)
 	ck_assert_int_eq(o.trace_bodies, 0);
 	ck_assert_int_eq(o.demo, 0);
 	ck_assert_int_eq(o.help, 0);
+	/* No TLS unless configured; RFC 2449 policy: EXPIRE NEVER, no
+	 * LOGIN-DELAY. */
+	ck_assert_ptr_null(o.tls_cert);
+	ck_assert_ptr_null(o.tls_key);
+	ck_assert_int_eq(o.expire_days, -1);
+	ck_assert_uint_eq(o.login_delay, 0);
 	options_free(&o);
 	ck_assert_ptr_null(o.listens);
 	ck_assert_ptr_null(o.users_file);
 	ck_assert_str_ne(options_usage, "");
 	ck_assert_ptr_nonnull(strstr(options_usage, "--rpop-trust FILE"));
 	ck_assert_ptr_nonnull(strstr(options_usage, "--bboards LOCATION"));
+	ck_assert_ptr_nonnull(strstr(options_usage, "--tls-cert FILE"));
+	ck_assert_ptr_nonnull(strstr(options_usage, "--tls-key FILE"));
+	ck_assert_ptr_nonnull(strstr(options_usage, "--expire DAYS|NEVER"));
+	ck_assert_ptr_nonnull(strstr(options_usage,
+	    "--login-delay SECONDS"));
+	ck_assert_ptr_nonnull(strstr(options_usage, "plaintext-auth=tls"));
+	ck_assert_ptr_nonnull(strstr(options_usage, "pop3s@"));
+}
+END_TEST
+
+/* The values the keys set, not only that they are accepted. */
+START_TEST(test_policy_values)
+{
+	struct options	 o;
+	char		 err[256];
+
+	options_init(&o);
+	ck_assert_int_eq(options_set(&o, "expire", "0", err, sizeof(err)),
+	    0);
+	ck_assert_int_eq(o.expire_days, 0);
+	ck_assert_int_eq(options_set(&o, "expire", "31", err, sizeof(err)),
+	    0);
+	ck_assert_int_eq(o.expire_days, 31);
+	ck_assert_int_eq(options_set(&o, "expire", "Never", err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(o.expire_days, -1);
+	/* A refused value leaves the previous one. */
+	ck_assert_int_eq(options_set(&o, "expire", "x", err, sizeof(err)),
+	    -1);
+	ck_assert_int_eq(o.expire_days, -1);
+	ck_assert_int_eq(options_set(&o, "login_delay", "900", err,
+	    sizeof(err)), 0);
+	ck_assert_uint_eq(o.login_delay, 900);
+	ck_assert_int_eq(options_set(&o, "tls_cert", "/c.pem", err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(options_set(&o, "tls_cert", "/d.pem", err,
+	    sizeof(err)), 0);
+	ck_assert_str_eq(o.tls_cert, "/d.pem");
+	ck_assert_ptr_null(o.tls_key);
+	ck_assert_int_eq(options_set(&o, "tls_key", "/k.pem", err,
+	    sizeof(err)), 0);
+	ck_assert_str_eq(o.tls_key, "/k.pem");
+	options_free(&o);
+	ck_assert_ptr_null(o.tls_cert);
 }
 END_TEST
 
@@ -634,6 +792,80 @@ START_TEST(test_bboards)
 }
 END_TEST
 
+/* --- TLS and policy flags over a config file --- */
+
+START_TEST(test_tls_argv)
+{
+	struct options	 o;
+	char		*path, *argv[8];
+	char		 err[512] = "";
+	int		 i;
+	const char	*const args[] = { "--config", NULL, "--tls-cert",
+	    "/cli/cert.pem", "--login-delay=5", "--listen",
+	    "pop3s@[::1]:0,plaintext-auth=tls" };
+	const char	*text = "tls_cert = /file/cert.pem\n"
+	    "tls_key = /file/key.pem\nexpire = 3\nlogin_delay = 60\n"
+	    "listen = pop3@h:110,plaintext-auth=tls\n";
+
+	path = write_config("polypopd.conf", text, strlen(text));
+	for (i = 0; i < 7; i++)
+		argv[i] = (char *)(args[i] != NULL ? args[i] : path);
+	options_init(&o);
+	ck_assert_int_eq(options_parse_argv(&o, 7, argv, err, sizeof(err)),
+	    0);
+	ck_assert_str_eq(o.tls_cert, "/cli/cert.pem");
+	ck_assert_str_eq(o.tls_key, "/file/key.pem");
+	ck_assert_int_eq(o.expire_days, 3);
+	ck_assert_uint_eq(o.login_delay, 5);
+	/* The command line's --listen replaces the file's. */
+	ck_assert_uint_eq(o.nlistens, 1);
+	ck_assert_str_eq(o.listens[0].proto, "pop3");
+	ck_assert_str_eq(o.listens[0].host, "::1");
+	ck_assert_int_eq(o.listens[0].tls, 1);
+	ck_assert_int_eq(o.listens[0].plaintext_tls_only, 1);
+	options_free(&o);
+
+	argv[0] = (char *)"--expire=never";
+	argv[1] = (char *)"--tls-key";
+	argv[2] = (char *)"/k";
+	options_init(&o);
+	ck_assert_int_eq(options_parse_argv(&o, 3, argv, err, sizeof(err)),
+	    0);
+	ck_assert_int_eq(o.expire_days, -1);
+	ck_assert_str_eq(o.tls_key, "/k");
+	ck_assert_ptr_null(o.tls_cert);
+	options_free(&o);
+
+	argv[0] = (char *)"--expire";
+	argv[1] = (char *)"--login-delay";
+	argv[2] = (char *)"1";
+	options_init(&o);
+	ck_assert_int_eq(options_parse_argv(&o, 3, argv, err, sizeof(err)),
+	    -1);
+	ck_assert_str_eq(err, "option '--expire' needs a value");
+	options_free(&o);
+
+	argv[0] = (char *)"--login-delay=-1";
+	options_init(&o);
+	ck_assert_int_eq(options_parse_argv(&o, 1, argv, err, sizeof(err)),
+	    -1);
+	ck_assert_str_eq(err, "--login-delay: expected seconds from 0 to "
+	    "86400, got '-1'");
+	options_free(&o);
+
+	argv[0] = (char *)"--listen";
+	argv[1] = (char *)"pop3s/rfc1725@127.0.0.1:0";
+	options_init(&o);
+	ck_assert_int_eq(options_parse_argv(&o, 2, argv, err, sizeof(err)),
+	    -1);
+	ck_assert_str_eq(err, "--listen: listen 'pop3s/rfc1725@127.0.0.1:0': "
+	    "the historic POP3 revisions had no TLS, so pop3s takes no "
+	    "profile (use pop3/rfc1725@HOST:PORT)");
+	options_free(&o);
+	free(path);
+}
+END_TEST
+
 static Suite *
 options_suite(void)
 {
@@ -643,9 +875,12 @@ options_suite(void)
 	tc = tcase_create("pure");
 	tcase_add_loop_test(tc, test_listen, 0,
 	    (int)(sizeof(listen_cases) / sizeof(listen_cases[0])));
+	tcase_add_loop_test(tc, test_tls_listen, 0,
+	    (int)(sizeof(tls_listen_cases) / sizeof(tls_listen_cases[0])));
 	tcase_add_loop_test(tc, test_set, 0,
 	    (int)(sizeof(set_cases) / sizeof(set_cases[0])));
 	tcase_add_test(tc, test_defaults);
+	tcase_add_test(tc, test_policy_values);
 	tcase_add_loop_test(tc, test_config, 0,
 	    (int)(sizeof(config_cases) / sizeof(config_cases[0])));
 	tcase_add_test(tc, test_config_nul);
@@ -660,6 +895,7 @@ options_suite(void)
 	    (int)(sizeof(rpop_cases) / sizeof(rpop_cases[0])));
 	tcase_add_loop_test(tc, test_bboards, 0,
 	    (int)(sizeof(bboards_cases) / sizeof(bboards_cases[0])));
+	tcase_add_test(tc, test_tls_argv);
 	suite_add_tcase(s, tc);
 	return s;
 }
