@@ -674,8 +674,8 @@ session_starttls(struct session *s, session_tls_cb *cb)
 	if (!session_tls_available(s)) {
 		log_warn("conn=%llu proto=%s event=tls-failed reason=\"%s\"",
 		    (unsigned long long)s->id, s->proto->name,
-		    s->tls != NULL ? "TLS is already on" :
-		    "no TLS on this listener");
+		    s->tls != NULL || s->lst->spec.tls ? "TLS is already on" :
+		    "no certificate configured");
 		session_close(s);
 		return;
 	}

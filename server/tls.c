@@ -140,8 +140,14 @@ tls_ctx_new(const char *cert, const char *key, struct tls_ctx **out,
 		goto fail;
 	}
 	if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1) {
+		unsigned long e = ERR_peek_last_error();
+
 		tls_ossl_reason(why, sizeof(why), "unreadable");
-		if (asked)
+		if (ERR_GET_LIB(e) == ERR_LIB_X509 &&
+		    ERR_GET_REASON(e) == X509_R_KEY_VALUES_MISMATCH)
+			snprintf(err, errlen, "key %s does not match the "
+			    "certificate in %s", key, cert);
+		else if (asked)
 			snprintf(err, errlen, "key %s is encrypted; polypopd "
 			    "needs an unencrypted PEM key", key);
 		else
