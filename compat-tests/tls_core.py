@@ -141,7 +141,12 @@ def pop3s_session(a):
     """pop3s@: the listening line says pop3s; the greeting and the whole
     session are encrypted; the mail arrives byte for byte; the server
     logs the version and cipher."""
-    with a.server(["pop3s@127.0.0.1:0", "pop3@127.0.0.1:0"]) as srv:
+    with a.server(["pop3s@127.0.0.1:0", "pop3@127.0.0.1:0"],
+                  start=False) as srv:
+        tdir = os.path.join(srv.dir, "trace")
+        os.makedirs(tdir)
+        srv.extra += ["--trace", tdir]
+        srv.start()
         check(srv.addrs[0][0] == "pop3s" and srv.addrs[1][0] == "pop3",
               "listening lines %r" % srv.listening())
         port = addr(srv, "pop3s")
@@ -168,7 +173,13 @@ def pop3s_session(a):
               "no event=tls line in the log:\n%s" % log[-2000:])
         check(re.search(r"event=listening proto=pop3 tls=implicit", log),
               "listening log line without tls=implicit")
-        return srv.stop()
+        problems = srv.stop()
+        with open(os.path.join(tdir, "1-pop3.trace")) as f:
+            trace = f.read()
+        check("to pop3 with implicit TLS (RFC 8314)" in trace and
+              re.search(r"# TLS established: TLSv1\.[23], \S+", trace),
+              "--trace has no TLS notes:\n%s" % trace[:600])
+        return problems
 
 
 @test

@@ -45,9 +45,10 @@ trace_open(struct session *s)
 			close(fd);
 		return;
 	}
-	trace_note(s, "polypop trace: connection from %s to %s%s%s", s->peer,
+	trace_note(s, "polypop trace: connection from %s to %s%s%s%s", s->peer,
 	    s->proto->name, s->lst->spec.profile[0] ? "/" : "",
-	    s->lst->spec.profile);
+	    s->lst->spec.profile,
+	    s->lst->spec.tls ? " with implicit TLS (RFC 8314)" : "");
 }
 
 /* Annotations start at this column, so the eye can run down them. */
