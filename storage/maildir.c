@@ -356,32 +356,55 @@ maildir_compute(struct store *st, struct maildir *md, struct store_msg *m,
 	return 0;
 }
 
+/* stat message M, following a rename by another program.  Anything but
+ * a regular file is not a message: STORE_ECHANGED, which drops it. */
+static int
+maildir_stat_msg(struct store *st, struct store_msg *m, struct stat *sb)
+{
+	char path[PATH_MAX];
+	int rc, tries;
+
+	for (tries = 0; tries < 2; tries++) {
+		snprintf(path, sizeof(path), "%s/%s", st->path, m->name);
+		if (stat(path, sb) == 0)
+			return S_ISREG(sb->st_mode) ? 0 : STORE_ECHANGED;
+		if (errno != ENOENT)
+			return maildir_errno(errno);
+		if ((rc = maildir_locate(st->path, m)) != 0)
+			return rc;
+	}
+	return STORE_ECHANGED;
+}
+
 /*
- * Find M's wire size: ",W=" in the name, else a valid index entry, else
- * read the file.  An entry is valid when the physical size matches
- * ",S=" in the name (no stat at all), or the size and mtime from stat.
+ * Find M's arrival time and wire size.  The arrival time is the file's
+ * mtime (store_arrival(), for EXPIRE), which readdir() does not give, so
+ * every message is stat'ed once; the same stat checks a cached size.  The
+ * size is ",W=" in the name, else a valid index entry, else read from the
+ * file.  An entry is valid when the physical size matches ",S=" in the
+ * name, or the size and mtime from stat.
  */
 static int
 maildir_size(struct store *st, struct maildir *md, struct store_msg *m)
 {
-	const char *file = maildir_file(m);
-	char path[PATH_MAX];
+	const char *file;
 	struct maildir_ent *e;
 	struct stat sb;
 	uint64_t phys;
+	int rc;
 
+	if ((rc = maildir_stat_msg(st, m, &sb)) != 0)
+		return rc;
+	m->arrival = sb.st_mtime;
+	file = maildir_file(m);		/* after a rename, the new name */
 	if (maildir_field(file, 'W', &m->size))
 		return 0;
 	e = maildir_index_find(md, file, maildir_baselen(file));
 	if (e != NULL && maildir_field(file, 'S', &phys) && e->phys == phys)
 		goto hit;
-	if (e != NULL) {
-		snprintf(path, sizeof(path), "%s/%s", st->path, m->name);
-		if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode) &&
-		    (uint64_t)sb.st_size == e->phys &&
-		    (long long)sb.st_mtime == e->mtime)
-			goto hit;
-	}
+	if (e != NULL && (uint64_t)sb.st_size == e->phys &&
+	    (long long)sb.st_mtime == e->mtime)
+		goto hit;
 	return maildir_compute(st, md, m, e);
 hit:
 	m->size = e->wire;

@@ -245,6 +245,7 @@ mbox_scan_msg(const struct mbox_msginfo *m, void *arg)
 	e->keylen = m->keylen;
 	e->status_seen = m->status_seen;
 	st->msgs[st->count].seen = m->status_seen;
+	st->msgs[st->count].arrival = mbox_from_date(m->fromline, m->fromlen);
 	if (mbox__fingerprint(m->fromline, m->fromlen, m->head, m->headlen,
 	    e->fp) != 0)
 		return STORE_ETEMP;

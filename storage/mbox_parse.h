@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "store_impl.h"
 
@@ -142,6 +143,14 @@ struct mbox_parser {
 void mbox_parse_init(struct mbox_parser *p, mbox_msg_cb cb, void *arg);
 int mbox_parse(struct mbox_parser *p, const char *buf, size_t len);
 int mbox_parse_finish(struct mbox_parser *p);
+
+/*
+ * The arrival time in a From_ line (LINE, LEN octets, starting "From "),
+ * for store_arrival(): the ctime-like date after the address, read as UTC
+ * unless a numeric zone follows it.  0 when there is none or it is not a
+ * valid date.  Implemented in mbox_date.c.
+ */
+time_t mbox_from_date(const char *line, size_t len);
 
 /*
  * Does a file that ends with TAIL (its last TAILLEN <= 3 octets; FILESIZE

@@ -610,6 +610,12 @@ store_uid(const struct store *st, size_t i)
 	return i < st->count ? st->msgs[i].uid : NULL;
 }
 
+time_t
+store_arrival(const struct store *st, size_t i)
+{
+	return i < st->count ? st->msgs[i].arrival : 0;
+}
+
 uint64_t
 store_total_size(const struct store *st)
 {

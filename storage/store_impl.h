@@ -15,6 +15,7 @@
 #include "store.h"
 
 #include <stdio.h>
+#include <time.h>
 
 struct store_msg {
 	uint64_t size;		/* wire size, see store.h */
@@ -22,6 +23,7 @@ struct store_msg {
 	int deleted;
 	int seen;		/* seen on disk: at open, or by our commit */
 	int seen_mark;		/* marked by this session, not committed */
+	time_t arrival;		/* store_arrival(); 0 when unknown */
 	/* Backend-private location of the message. */
 	char *name;		/* maildir: path relative to the Maildir */
 	off_t offset;		/* mbox: first octet after the From_ line */

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "store.h"
@@ -641,7 +642,8 @@ START_TEST(test_index_damaged)
 }
 END_TEST
 
-/* ,S= validates a cache entry without stat; ,W= is trusted outright. */
+/* ,S= validates a cache entry whatever the mtime; ,W= is trusted
+ * outright. */
 START_TEST(test_size_fields)
 {
 	struct store *st;
@@ -928,6 +930,67 @@ START_TEST(test_shared_reader)
 }
 END_TEST
 
+/*
+ * store_arrival() is the file's mtime, read at open, whichever way the
+ * size was found: ,W= in the name, a cache entry validated by ,S=, a cache
+ * entry validated by size and mtime, or by reading the file.
+ */
+START_TEST(test_arrival)
+{
+	char rel[1024];
+	struct store *st;
+	time_t before, after;
+
+	before = time(NULL);
+	deliver_str("delivered\n");		/* ,S= and ,W= in the name */
+	after = time(NULL);
+	only_new(rel, sizeof(rel));
+	put_file("new/1000000001.A.host", "a\n");		/* read */
+	put_file("new/1000000002.B.host,S=2", "b\n");	/* ,S= */
+	set_mtime("new/1000000001.A.host", 1000000001);
+	set_mtime("new/1000000002.B.host,S=2", 1000000002);
+
+	st = open_u();
+	ck_assert_uint_eq(store_count(st), 3);
+	ck_assert_int_eq(store_arrival(st, 0), 1000000001);
+	ck_assert_int_eq(store_arrival(st, 1), 1000000002);
+	ck_assert_int_ge(store_arrival(st, 2), before);
+	ck_assert_int_le(store_arrival(st, 2), after);
+	ck_assert_int_eq(store_arrival(st, 3), 0);	/* no such message */
+	store_close(st);
+
+	/* The cached sizes are used now, the mtimes still read: a Maildir
+	 * file's age changes with nothing else (touch, a restore). */
+	set_mtime(rel, 1500000000);
+	set_mtime("new/1000000001.A.host", 1600000001);
+	set_mtime("new/1000000002.B.host,S=2", 1600000002);
+	st = open_u();
+	ck_assert_int_eq(store_arrival(st, 0), 1600000001);
+	ck_assert_int_eq(store_arrival(st, 1), 1600000002);
+	ck_assert_int_eq(store_arrival(st, 2), 1500000000);
+	ck_assert_uint_eq(store_size(st, 0), 3);
+	ck_assert_uint_eq(store_size(st, 1), 3);
+
+	/* Times follow their message through a commit. */
+	ck_assert_int_eq(store_set_deleted(st, 0, 1), 0);
+	ck_assert_int_eq(store_commit(st, NULL, 0), 0);
+	ck_assert_uint_eq(store_count(st), 2);
+	ck_assert_int_eq(store_arrival(st, 0), 1600000002);
+	ck_assert_int_eq(store_arrival(st, 1), 1500000000);
+	store_close(st);
+
+	/* Unchanged by the seen flag's rename to cur/. */
+	st = open_u();
+	ck_assert_int_eq(store_set_seen(st, 0), 0);
+	ck_assert_int_eq(store_commit(st, NULL, 0), 0);
+	store_close(st);
+	st = open_u();
+	ck_assert(store_is_seen(st, 0));
+	ck_assert_int_eq(store_arrival(st, 0), 1600000002);
+	store_close(st);
+}
+END_TEST
+
 static Suite *
 maildir_suite(void)
 {
@@ -953,6 +1016,7 @@ maildir_suite(void)
 	tcase_add_test(tc, test_seen_uncommitted);
 	tcase_add_test(tc, test_seen_and_delete);
 	tcase_add_test(tc, test_shared_reader);
+	tcase_add_test(tc, test_arrival);
 	suite_add_tcase(s, tc);
 	return s;
 }

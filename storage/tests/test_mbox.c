@@ -1215,6 +1215,52 @@ START_TEST(test_shared_uids_kept)
 }
 END_TEST
 
+/*
+ * store_arrival(): the date of each message's From_ line (UTC), 0 for
+ * one that is not a date; a delivered message gets the time of delivery.
+ */
+START_TEST(test_arrival)
+{
+	static const char mbox[] =
+	    "From alice@example.org Mon Nov 23 10:00:00 2026\n"
+	    "Subject: one\n\nbody\n\n"
+	    "From bob Tue Nov  3 10:00 2026 +0100\n"
+	    "Subject: two\n\nbody\n\n"
+	    "From carol yesterday\n"
+	    "Subject: three\n\nbody\n";
+	struct store *st;
+	time_t before, after;
+
+	spit(inbox, mbox, sizeof(mbox) - 1);
+	before = time(NULL);
+	ck_assert_int_eq(deliver(NULL, "Subject: four\n\nx\n", 17, "d@e"),
+	    0);
+	after = time(NULL);
+	st = xopen(NULL);
+	ck_assert_uint_eq(store_count(st), 4);
+	ck_assert_int_eq(store_arrival(st, 0), 1795428000);
+	ck_assert_int_eq(store_arrival(st, 1), 1793696400);
+	ck_assert_int_eq(store_arrival(st, 2), 0);
+	ck_assert_int_ge(store_arrival(st, 3), before);
+	ck_assert_int_le(store_arrival(st, 3), after);
+	ck_assert_int_eq(store_arrival(st, 4), 0);	/* no such message */
+
+	/* Times follow their message through a commit that moves it. */
+	ck_assert_int_eq(store_set_deleted(st, 0, 1), 0);
+	ck_assert_int_eq(store_commit(st, NULL, 0), 0);
+	ck_assert_uint_eq(store_count(st), 3);
+	ck_assert_int_eq(store_arrival(st, 0), 1793696400);
+	ck_assert_int_eq(store_arrival(st, 1), 0);
+	store_close(st);
+	st = xopen(NULL);
+	ck_assert_uint_eq(store_count(st), 3);
+	ck_assert_int_eq(store_arrival(st, 0), 1793696400);
+	ck_assert_int_eq(store_arrival(st, 1), 0);
+	ck_assert_int_ge(store_arrival(st, 2), before);
+	store_close(st);
+}
+END_TEST
+
 static Suite *
 mbox_suite(void)
 {
@@ -1244,6 +1290,7 @@ mbox_suite(void)
 	tcase_add_test(tc, test_seen_and_delete);
 	tcase_add_test(tc, test_shared_locks);
 	tcase_add_test(tc, test_shared_uids_kept);
+	tcase_add_test(tc, test_arrival);
 	suite_add_tcase(s, tc);
 	return s;
 }

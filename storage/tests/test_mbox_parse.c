@@ -443,6 +443,82 @@ START_TEST(test_status)
 }
 END_TEST
 
+/* The From_ line date (store_arrival() of an mbox message).  Expected
+ * values are from Python's calendar.timegm(), not from this code. */
+struct dcase {
+	const char *line;
+	long long when;
+};
+
+static const struct dcase dcases[] = {
+	{ "From alice@example.org Mon Nov 23 10:00:00 2026", 1795428000 },
+	{ "From MAILER-DAEMON Tue Nov  3 10:00:00 2026", 1793700000 },
+	{ "From a  Tue   Nov 23   10:00:00   2026", 1795428000 },
+	{ "From a\tTue Nov 23 10:00:00 2026", 1795428000 },
+	{ "From a Tue Nov 23 10:00 2026", 1795428000 },	/* no seconds */
+	{ "From a tue nov 23 10:00:00 2026", 1795428000 },
+	{ "From a Mon Nov 23 10:00:00 2026 +0100", 1795424400 },
+	{ "From a Mon Nov 23 10:00:00 2026 -0800", 1795456800 },
+	{ "From a Mon Nov 23 10:00:00 PST 2026", 1795428000 },
+	{ "From a Mon Nov 23 10:00:00 UTC 2026", 1795428000 },
+	{ "From a Mon Nov 23 10:00:00 2026 remote from b", 1795428000 },
+	{ "From \"a b\"@example.org Mon Nov 23 10:00:00 2026", 1795428000 },
+	{ "From Mon@x Nov Mon Nov 23 10:00:00 2026", 1795428000 },
+	{ "From Mon Nov 23 10:00:00 2026", 1795428000 },	/* no sender */
+	{ "From a Thu Feb 29 23:59:59 2024", 1709251199 },
+	{ "From a Sat Jan  1 00:00:00 2000", 946684800 },
+	{ "From a Thu Jan  1 00:00:01 1970", 1 },
+	{ "From a Mon Mar  1 00:00:00 2100", 4107542400LL },
+	{ "From a Mon Nov 23 10:00:60 2026", 1795428060 },	/* leap s */
+	{ "From a Tue Jan 19 03:14:08 2038", 2147483648LL },
+	/* Not a date: unknown, never a guess. */
+	{ "From a", 0 },
+	{ "From ", 0 },
+	{ "", 0 },
+	{ "Fro", 0 },
+	{ "Xrom a Mon Nov 23 10:00:00 2026", 0 },
+	{ "From a Mon Nov 23 10:00:00", 0 },		/* no year */
+	{ "From a Mon Nov 23 2026", 0 },		/* no time */
+	{ "From a Mon Nov 23 10:00:00 26", 0 },		/* 2-digit year */
+	{ "From a Mon Nov 23 10:00:00 20266", 0 },
+	{ "From a Mon Foo 23 10:00:00 2026", 0 },
+	{ "From a Mon Nov 31 10:00:00 2026", 0 },
+	{ "From a Mon Nov 0 10:00:00 2026", 0 },
+	{ "From a Sun Feb 29 10:00:00 2026", 0 },	/* not a leap year */
+	{ "From a Mon Nov 23 24:00:00 2026", 0 },
+	{ "From a Mon Nov 23 10:60:00 2026", 0 },
+	{ "From a Mon Nov 23 10:00:61 2026", 0 },
+	{ "From a Mon Nov 23 1:00:00 2026", 0 },
+	{ "From a Mon Nov 23 10:0x:00 2026", 0 },
+	{ "From a Wed Dec 31 23:59:59 1969", 0 },	/* before 1970 */
+	{ "From a Mon Nov 23 10:00:00 garbage 2026", 0 },
+	{ "From a 2026-11-23T10:00:00Z", 0 },
+};
+
+START_TEST(test_from_date)
+{
+	const struct dcase *t = &dcases[_i];
+	long long when;
+
+	if (sizeof(time_t) < 8 && t->when > 2147483647LL)
+		return;
+	when = (long long)mbox_from_date(t->line, strlen(t->line));
+	ck_assert_msg(when == t->when, "\"%s\": got %lld, want %lld",
+	    t->line, when, t->when);
+}
+END_TEST
+
+/* The line is not NUL-terminated: LEN is the only bound. */
+START_TEST(test_from_date_len)
+{
+	static const char line[] = "From a Mon Nov 23 10:00:00 2026 +0100";
+
+	ck_assert_int_eq(mbox_from_date(line, strlen(line)), 1795424400);
+	ck_assert_int_eq(mbox_from_date(line, strlen(line) - 6), 1795428000);
+	ck_assert_int_eq(mbox_from_date(line, strlen(line) - 8), 0);
+}
+END_TEST
+
 static Suite *
 mbox_parse_suite(void)
 {
@@ -461,6 +537,9 @@ mbox_parse_suite(void)
 	    sizeof(fixcases) / sizeof(fixcases[0]));
 	tcase_add_loop_test(tc, test_status, 0,
 	    sizeof(scases) / sizeof(scases[0]));
+	tcase_add_loop_test(tc, test_from_date, 0,
+	    sizeof(dcases) / sizeof(dcases[0]));
+	tcase_add_test(tc, test_from_date_len);
 	tcase_set_timeout(tc, 60);
 	suite_add_tcase(s, tc);
 	return s;
