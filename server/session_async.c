@@ -14,6 +14,12 @@
  * RPOP (RFC 1081) needs no worker: its check is a map lookup on the loop.
  * It still answers through the same delay timer as a failed password, so
  * its result arrives the same way and as late.
+ *
+ * Every way of logging in (password, APOP, RPOP, SASL from
+ * session_sasl.c) ends in one struct login_req and one path: success
+ * goes through login_accept() (store name check, RFC 2449 LOGIN-DELAY,
+ * the session becomes the user's), failure through login_fail_later()
+ * (the failure delay, the same for every method and reason).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -21,9 +27,11 @@
 #include "auth.h"
 #include "bboard_scan.h"
 #include "log.h"
+#include "login_delay.h"
 #include "msgfilter.h"
 #include "rpop.h"
 #include "server.h"
+#include "session_login.h"
 #include "store.h"
 
 /* Read this much of a message per threadpool round trip. */
@@ -51,7 +59,7 @@ async_end(struct session *s)
 
 /* --- login ----------------------------------------------------------- */
 
-enum login_kind { LOGIN_PASSWORD, LOGIN_APOP, LOGIN_RPOP };
+enum login_kind { LOGIN_PASSWORD, LOGIN_APOP, LOGIN_RPOP, LOGIN_SASL };
 
 struct login_req {
 	uv_work_t work;
@@ -60,12 +68,22 @@ struct login_req {
 	struct auth_user *u;	/* NULL: unknown user */
 	char *name;
 	char *secret;		/* password or APOP digest; wiped; NULL
-				 * for RPOP */
+				 * for RPOP and SASL */
 	char *timestamp;
+	const char *mech;	/* SASL: the mechanism's name (static) */
 	int badname;
 	int result;		/* enum auth_result */
+	int fixed;		/* >= 0: report this SESSION_LOGIN_* as is */
 	session_login_cb *cb;
+	session_sasl_cb *sasl_cb;	/* SASL: instead of CB */
 };
+
+/*
+ * RFC 2449 LOGIN-DELAY: the last successful login of each user.  One
+ * table for the process (the loop is the only thread that touches it),
+ * made on first use; a restart forgets it (login_delay.h).
+ */
+static struct login_delay *login_delays;
 
 static void
 login_req_free(struct login_req *r)
@@ -98,13 +116,22 @@ static void
 login_report(struct session *s, struct login_req *r, int result)
 {
 	session_login_cb *cb = r->cb;
+	session_sasl_cb *scb = r->sasl_cb;
 
 	login_req_free(r);
 	s->pending--;
-	cb(s, result);
+	if (scb != NULL)
+		scb(s, result, NULL);
+	else
+		cb(s, result);
 	conn_after_async(s);
 }
 
+static void login_accept(struct session *s, struct login_req *r);
+
+/* The delay is over: report R's outcome (or accept it: RPOP and SASL
+ * successes come here after a zero delay, so that their callback never
+ * runs inside the module's call). */
 static void
 login_delay_done(uv_timer_t *t)
 {
@@ -113,6 +140,14 @@ login_delay_done(uv_timer_t *t)
 	int result;
 
 	s->login_pending = NULL;
+	if (r->fixed >= 0) {
+		login_report(s, r, r->fixed);
+		return;
+	}
+	if (r->result == AUTH_OK && !r->badname) {
+		login_accept(s, r);
+		return;
+	}
 	switch (r->result) {
 	case AUTH_ESCHEME:
 		result = SESSION_LOGIN_ESCHEME;
@@ -135,16 +170,55 @@ login_method(const struct login_req *r)
 		return "apop";
 	case LOGIN_RPOP:
 		return "rpop";
+	case LOGIN_SASL:
+		return "sasl";
 	case LOGIN_PASSWORD:
 		break;
 	}
 	return "password";
 }
 
+/* A client-supplied name made safe for one log field. */
+static const char *rpop_log_name(char *buf, size_t size, const char *name);
+
+/*
+ * RFC 2449 §8.1.1: right credentials, but too soon after this user's
+ * last login.  The session stays unauthenticated, no failure delay, and
+ * the stamp does not move (login_delay_check()).  1 if refused.
+ */
+static int
+login_too_soon(struct session *s, struct login_req *r)
+{
+	unsigned delay = s->srv->opt->login_delay;
+	char lname[72];
+	int rc;
+
+	if (delay == 0)
+		return 0;
+	if (login_delays == NULL && (login_delays = login_delay_new()) ==
+	    NULL) {
+		login_report(s, r, SESSION_LOGIN_ETEMP);
+		return 1;
+	}
+	rc = login_delay_check(login_delays, r->name, delay,
+	    uv_now(s->srv->loop));
+	if (rc == LOGIN_DELAY_ALLOW)
+		return 0;
+	if (rc == LOGIN_DELAY_REFUSE)
+		session_log(s, "event=login-refused reason=login-delay "
+		    "method=%s login_user=%s delay=%u", login_method(r),
+		    rpop_log_name(lname, sizeof(lname), r->name), delay);
+	login_report(s, r, rc == LOGIN_DELAY_REFUSE ? SESSION_LOGIN_DELAY :
+	    SESSION_LOGIN_ETEMP);
+	return 1;
+}
+
 /* R succeeded: the session is USER's from now on (every method). */
 static void
 login_accept(struct session *s, struct login_req *r)
 {
+	if (login_too_soon(s, r))
+		return;
 	free(s->user);
 	free(s->home);
 	s->user = strdup(r->name);
@@ -153,8 +227,37 @@ login_accept(struct session *s, struct login_req *r)
 		login_report(s, r, SESSION_LOGIN_ETEMP);
 		return;
 	}
-	session_log(s, "event=login method=%s", login_method(r));
+	if (r->kind == LOGIN_SASL)
+		session_log(s, "event=login method=sasl mech=%s", r->mech);
+	else
+		session_log(s, "event=login method=%s", login_method(r));
 	login_report(s, r, SESSION_LOGIN_OK);
+}
+
+/* R failed: the same delay and reply for every failure, so that neither
+ * timing nor text tells an attacker which names exist. */
+static void
+login_fail_later(struct session *s, struct login_req *r)
+{
+	if (r->kind == LOGIN_SASL)
+		log_info("conn=%llu proto=%s event=login-failed method=sasl "
+		    "mech=%s", (unsigned long long)s->id, s->proto->name,
+		    r->mech);
+	else
+		log_info("conn=%llu proto=%s event=login-failed method=%s",
+		    (unsigned long long)s->id, s->proto->name,
+		    login_method(r));
+	s->login_pending = r;
+	uv_timer_start(&s->delay, login_delay_done,
+	    s->srv->opt->auth_fail_delay_ms, 0);
+}
+
+/* Report R's outcome on a later loop turn, without the failure delay. */
+static void
+login_later(struct session *s, struct login_req *r)
+{
+	s->login_pending = r;
+	uv_timer_start(&s->delay, login_delay_done, 0, 0);
 }
 
 static void
@@ -174,13 +277,9 @@ login_after(uv_work_t *w, int status)
 		login_accept(s, r);
 		return;
 	}
-	/* The same delay and reply for every failure, so that neither
-	 * timing nor text tells an attacker which names exist. */
-	log_info("conn=%llu proto=%s event=login-failed method=%s",
-	    (unsigned long long)s->id, s->proto->name, login_method(r));
-	s->login_pending = r;
-	uv_timer_start(&s->delay, login_delay_done,
-	    s->srv->opt->auth_fail_delay_ms, 0);
+	if (status != 0)
+		r->result = AUTH_EINTERNAL;
+	login_fail_later(s, r);
 }
 
 static void
@@ -194,6 +293,7 @@ login_start(struct session *s, enum login_kind kind, const char *user,
 	if (r == NULL)
 		goto oom;
 	r->s = s;
+	r->fixed = -1;
 	r->kind = kind;
 	r->cb = cb;
 	r->name = strdup(user);
@@ -250,21 +350,6 @@ rpop_log_name(char *buf, size_t size, const char *name)
 	return buf;
 }
 
-static void
-rpop_delay_done(uv_timer_t *t)
-{
-	struct session *s = t->data;
-	struct login_req *r = s->login_pending;
-
-	s->login_pending = NULL;
-	if (r->result == AUTH_OK) {
-		login_accept(s, r);
-		return;
-	}
-	login_report(s, r, r->badname ? SESSION_LOGIN_BADNAME :
-	    SESSION_LOGIN_FAIL);
-}
-
 static const char rpop_oom[] = "out of memory";
 
 /* Why this RPOP attempt is refused, or NULL; fills R->u when not. */
@@ -316,6 +401,7 @@ session_login_rpop(struct session *s, const char *user,
 		return;
 	}
 	r->s = s;
+	r->fixed = -1;
 	r->kind = LOGIN_RPOP;
 	r->cb = cb;
 	r->result = AUTH_FAIL;
@@ -340,8 +426,60 @@ session_login_rpop(struct session *s, const char *user,
 	    " (RPOP is disabled: no --rpop-trust)" : "");
 	s->pending++;
 	s->login_pending = r;
-	uv_timer_start(&s->delay, rpop_delay_done, why == NULL ? 0 :
+	uv_timer_start(&s->delay, login_delay_done, why == NULL ? 0 :
 	    s->srv->opt->auth_fail_delay_ms, 0);
+}
+
+/* --- the end of a SASL exchange (session_sasl.c) --------------------------- */
+
+void
+login_sasl_finish(struct session *s, const char *mech, const char *name,
+    struct auth_user *u, int result, session_sasl_cb *cb)
+{
+	struct login_req *r;
+
+	r = calloc(1, sizeof(*r));
+	if (r == NULL || (r->name = strdup(name != NULL ? name : "")) ==
+	    NULL) {
+		/* Nothing left to defer with: the one case where the
+		 * callback comes at once. */
+		free(r);
+		auth_user_free(u);
+		s->pending--;
+		cb(s, SESSION_LOGIN_ETEMP, NULL);
+		return;
+	}
+	r->s = s;
+	r->kind = LOGIN_SASL;
+	r->mech = mech;
+	r->u = u;
+	r->sasl_cb = cb;
+	r->fixed = -1;
+	r->result = AUTH_FAIL;
+	switch (result) {
+	case SESSION_LOGIN_OK:
+		r->badname = !store_user_name_ok(r->name, strlen(r->name));
+		if (u != NULL && !r->badname) {
+			r->result = AUTH_OK;
+			login_later(s, r);
+			return;
+		}
+		break;
+	case SESSION_LOGIN_BADMECH:
+	case SESSION_LOGIN_BADB64:
+		r->fixed = result;
+		login_later(s, r);
+		return;
+	case SESSION_LOGIN_ESCHEME:
+		r->result = AUTH_ESCHEME;
+		break;
+	case SESSION_LOGIN_ETEMP:
+		r->result = AUTH_EINTERNAL;
+		break;
+	default:
+		break;
+	}
+	login_fail_later(s, r);
 }
 
 int
@@ -705,6 +843,7 @@ session_async_cleanup(struct session *s)
 		login_req_free(s->login_pending);
 		s->login_pending = NULL;
 	}
+	session_sasl_cleanup(s);
 	if (s->stream != NULL) {
 		stream_free(s->stream);
 		s->stream = NULL;

@@ -85,7 +85,7 @@ auth_crypt_equal(const char *password, const char *setting)
 int
 auth_check_password(const struct auth_user *u, const char *password)
 {
-	int	 crypted, rc;
+	int	 crypted, kind, rc;
 
 	if (password == NULL)
 		password = "";
@@ -94,8 +94,22 @@ auth_check_password(const struct auth_user *u, const char *password)
 		(void)auth_crypt_equal(password, auth_dummy_hash);
 		return AUTH_FAIL;
 	}
-	if ((crypted = auth__scheme_is_crypt(u->scheme)) < 0)
+	if ((kind = auth__scheme_kind(u->scheme)) < 0)
 		return AUTH_ESCHEME;
+	if (kind == AUTH__SCRAM_SHA1 || kind == AUTH__SCRAM_SHA256 ||
+	    kind == AUTH__CRAM_MD5) {
+		/* A stored SCRAM or CRAM-MD5 key checks a password sent in
+		 * the clear (USER/PASS, AUTH PLAIN) as Dovecot does.  SCRAM
+		 * costs ITER HMACs; CRAM-MD5 is cheap, so it pays the dummy
+		 * crypt like PLAIN below. */
+		if (kind == AUTH__CRAM_MD5) {
+			(void)auth_crypt_equal(password, auth_dummy_hash);
+			return auth__cram_check(u->secret, password);
+		}
+		return auth__scram_check(u->secret, kind == AUTH__SCRAM_SHA256,
+		    password);
+	}
+	crypted = kind == AUTH__CRYPT;
 	if (!crypted) {
 		/* Without this a PLAIN user would answer in microseconds
 		 * and an unknown one after a crypt(3): a timing oracle for
@@ -118,8 +132,8 @@ auth_check_password(const struct auth_user *u, const char *password)
 	return rc < 0 ? AUTH_EINTERNAL : rc ? AUTH_OK : AUTH_FAIL;
 }
 
-static int
-auth_hexval(char c)
+int
+auth__hexval(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -143,7 +157,7 @@ auth_check_apop(const struct auth_user *u, const char *timestamp,
 
 	if (u != NULL && u->scheme != NULL && u->secret != NULL) {
 		/* RFC 1939 §7: the server needs the shared secret itself. */
-		if (auth__scheme_is_crypt(u->scheme) != 0)
+		if (auth__scheme_kind(u->scheme) != AUTH__PLAIN)
 			return AUTH_ESCHEME;
 		secret = u->secret;
 	}
@@ -154,8 +168,8 @@ auth_check_apop(const struct auth_user *u, const char *timestamp,
 	 * and not secret, so these checks may branch. */
 	ok = strlen(digest) == AUTH_APOP_HEXLEN;
 	for (i = 0; ok && i < AUTH_MD5_LEN; i++) {
-		int hi = auth_hexval(digest[2 * i]);
-		int lo = auth_hexval(digest[2 * i + 1]);
+		int hi = auth__hexval(digest[2 * i]);
+		int lo = auth__hexval(digest[2 * i + 1]);
 
 		if (hi < 0 || lo < 0)
 			ok = 0;
@@ -272,8 +286,16 @@ auth_hash_password(const char *scheme, const char *password)
 	    sizeof(auth_hash_schemes[0]); i++)
 		if (strcasecmp(scheme, auth_hash_schemes[i].name) == 0)
 			hs = &auth_hash_schemes[i];
-	if (hs == NULL)
+	if (hs == NULL) {
+		/* Dovecot's stored-key formats (secret.c). */
+		if (strcasecmp(scheme, "SCRAM-SHA-256") == 0)
+			return auth__scram_make(1, password);
+		if (strcasecmp(scheme, "SCRAM-SHA-1") == 0)
+			return auth__scram_make(0, password);
+		if (strcasecmp(scheme, "CRAM-MD5") == 0)
+			return auth__cram_make(password);
 		return NULL;
+	}
 
 	if (hs->prefix == NULL) {
 		/* The passwd-file has no escapes (passwd.c): a PLAIN secret

@@ -4,7 +4,9 @@
  * Users come from a Dovecot-compatible passwd-file:
  *     user:{SCHEME}secret[:uid:gid:gecos:home:shell:extra]
  * Schemes: PLAIN, CRYPT, SHA256-CRYPT, SHA512-CRYPT, BLF-CRYPT (the crypt
- * ones through libcrypt).  A secret with no {SCHEME} prefix is CRYPT, as in
+ * ones through libcrypt), and Dovecot's SCRAM-SHA-1, SCRAM-SHA-256
+ * ("ITER,SALT_B64,STOREDKEY_B64,SERVERKEY_B64") and CRAM-MD5 (64 hex
+ * digits), which also check a password sent in the clear.  A secret with no {SCHEME} prefix is CRYPT, as in
  * Dovecot.  Blank lines and lines starting with '#' are ignored.
  *
  * The check functions are blocking (crypt(3) is slow on purpose) and
@@ -84,8 +86,9 @@ int auth_check_apop(const struct auth_user *u, const char *timestamp,
 void auth_wipe(void *p, size_t n);
 
 /* Produce a {SCHEME}secret string for PASSWORD (used by --demo to write its
- * users file).  SCHEME is "PLAIN" or "SHA512-CRYPT".  malloc'd; NULL on
- * error. */
+ * users file).  SCHEME is "PLAIN", "SHA512-CRYPT", "SHA256-CRYPT",
+ * "BLF-CRYPT", "SCRAM-SHA-256", "SCRAM-SHA-1" (4096 iterations, 16-octet
+ * random salt) or "CRAM-MD5".  malloc'd; NULL on error. */
 char *auth_hash_password(const char *scheme, const char *password);
 
 #endif /* POLYPOP_AUTH_H */

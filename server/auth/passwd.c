@@ -39,17 +39,24 @@ struct passwd_scheme {
 	const char	*name;		/* as accepted, case-insensitive */
 	const char	*canon;		/* what auth_user.scheme holds */
 	int		 crypt;		/* secret must be a crypt(3) hash */
+	enum auth__kind	 kind;
 	const char	*prefix[3];	/* accepted hash prefixes, NULL = any */
 };
 
-/* CLEARTEXT is Dovecot's older name for PLAIN; accepting it costs a row. */
+/* CLEARTEXT is Dovecot's older name for PLAIN; accepting it costs a row.
+ * The SCRAM and CRAM-MD5 rows are Dovecot's formats (secret.c), checked
+ * when the file is read so a typo shows at load, not at login. */
 static const struct passwd_scheme passwd_schemes[] = {
-	{ "PLAIN",		"PLAIN",	0, { NULL } },
-	{ "CLEARTEXT",		"PLAIN",	0, { NULL } },
-	{ "CRYPT",		"CRYPT",	1, { NULL } },
-	{ "SHA256-CRYPT",	"SHA256-CRYPT",	1, { "$5$" } },
-	{ "SHA512-CRYPT",	"SHA512-CRYPT",	1, { "$6$" } },
-	{ "BLF-CRYPT",		"BLF-CRYPT",	1, { "$2a$", "$2b$", "$2y$" } },
+	{ "PLAIN",	"PLAIN",	0, AUTH__PLAIN, { NULL } },
+	{ "CLEARTEXT",	"PLAIN",	0, AUTH__PLAIN, { NULL } },
+	{ "CRYPT",	"CRYPT",	1, AUTH__CRYPT, { NULL } },
+	{ "SHA256-CRYPT", "SHA256-CRYPT", 1, AUTH__CRYPT, { "$5$" } },
+	{ "SHA512-CRYPT", "SHA512-CRYPT", 1, AUTH__CRYPT, { "$6$" } },
+	{ "BLF-CRYPT",	"BLF-CRYPT",	1, AUTH__CRYPT,
+	    { "$2a$", "$2b$", "$2y$" } },
+	{ "SCRAM-SHA-1", "SCRAM-SHA-1",	0, AUTH__SCRAM_SHA1, { NULL } },
+	{ "SCRAM-SHA-256", "SCRAM-SHA-256", 0, AUTH__SCRAM_SHA256, { NULL } },
+	{ "CRAM-MD5",	"CRAM-MD5",	0, AUTH__CRAM_MD5, { NULL } },
 };
 
 static const struct passwd_scheme *
@@ -90,6 +97,42 @@ auth__scheme_is_crypt(const char *scheme)
 	if ((s = passwd_scheme_find(scheme, strlen(scheme))) == NULL)
 		return -1;
 	return s->crypt;
+}
+
+int
+auth__scheme_kind(const char *scheme)
+{
+	const struct passwd_scheme	*s;
+
+	if ((s = passwd_scheme_find(scheme, strlen(scheme))) == NULL)
+		return -1;
+	return (int)s->kind;
+}
+
+/* 0 if SEC (LEN octets) has the shape KIND requires. */
+static int
+passwd_secret_ok(enum auth__kind kind, const char *sec, size_t len)
+{
+	struct auth__scram	 sc;
+	unsigned char		 st[32];
+	char			 buf[512];
+	int			 rc;
+
+	if (kind != AUTH__SCRAM_SHA1 && kind != AUTH__SCRAM_SHA256 &&
+	    kind != AUTH__CRAM_MD5)
+		return 0;
+	if (len >= sizeof(buf))
+		return -1;
+	memcpy(buf, sec, len);
+	buf[len] = '\0';
+	if (kind == AUTH__CRAM_MD5)
+		rc = auth__cram_parse(buf, st);
+	else
+		rc = auth__scram_parse(buf, kind == AUTH__SCRAM_SHA256, &sc);
+	auth_wipe(buf, sizeof(buf));
+	auth_wipe(st, sizeof(st));
+	auth_wipe(&sc, sizeof(sc));
+	return rc;
 }
 
 int
@@ -214,6 +257,10 @@ auth_passwd_parse_line(const char *line, size_t len, struct auth_user *u,
 	}
 	if (!passwd_prefix_ok(s, sec, seclen)) {
 		*why = "hash does not match its {SCHEME}";
+		return -1;
+	}
+	if (passwd_secret_ok(s->kind, sec, seclen) != 0) {
+		*why = "malformed secret for its {SCHEME}";
 		return -1;
 	}
 
