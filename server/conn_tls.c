@@ -140,7 +140,7 @@ conn_tls_established(struct session *s)
 	s->pending--;
 	if (!s->started)
 		conn_start(s);
-	else
+	else if (cb != NULL)
 		cb(s);
 	conn_after_async(s);
 }
