@@ -417,6 +417,8 @@ sasl_callback(Gsasl *ctx, Gsasl_session *gs, Gsasl_property p)
 	const struct auth_user	*u;
 	const char		*authid;
 	char			 buf[2 * EVP_MAX_MD_SIZE + 1];
+	unsigned char		 rnd[16];
+	size_t			 i;
 	int			 serves, rc;
 
 	(void)ctx;
@@ -460,11 +462,10 @@ sasl_callback(Gsasl *ctx, Gsasl_session *gs, Gsasl_property p)
 			return gsasl_property_set(gs, p, u->secret);
 		/* Unknown user or unusable secret: a password no one can
 		 * know (random per call), and the same HMAC work. */
-		if (RAND_bytes((unsigned char *)buf, 16) != 1)
+		if (RAND_bytes(rnd, sizeof(rnd)) != 1)
 			return GSASL_CRYPTO_ERROR;
-		rc = sasl_dummy_hex("pw", (const char *)buf, 16, buf);
-		if (rc != 0)
-			return GSASL_CRYPTO_ERROR;
+		for (i = 0; i < sizeof(rnd); i++)
+			snprintf(buf + 2 * i, 3, "%02x", rnd[i]);
 		rc = gsasl_property_set(gs, p, buf);
 		auth_wipe(buf, sizeof(buf));
 		return rc;

@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include <check.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -317,6 +318,47 @@ START_TEST(scram_dummy_salt_stable)
 }
 END_TEST
 
+/* Exchanges for different sessions run on different threads at once
+ * (the threadpool): the shared Gsasl context must not mix them up. */
+static void *
+thread_run(void *arg)
+{
+	static const char *const tm[] = { "SCRAM-SHA-256", "SCRAM-SHA-1",
+	    "CRAM-MD5", "PLAIN" };
+	static const char *const ts[] = { vec_scram256, vec_scram1, vec_cram,
+	    vec_crypt };
+	long k = (long)arg, nwrong = 0;
+	int i;
+
+	for (i = 0; i < 12; i++) {
+		struct world w;
+
+		memset(&w, 0, sizeof(w));
+		w.secret = ts[k % 4];
+		if (run(&w, tm[k % 4], i % 2 ? &bad : &good, 0) !=
+		    (i % 2 ? SASL_FAIL : SASL_OK))
+			nwrong++;
+	}
+	return (void *)nwrong;
+}
+
+START_TEST(threads)
+{
+	pthread_t t[8];
+	void *r;
+	long k;
+
+	for (k = 0; k < 8; k++)
+		ck_assert_int_eq(pthread_create(&t[k], NULL, thread_run,
+		    (void *)k), 0);
+	for (k = 0; k < 8; k++) {
+		ck_assert_int_eq(pthread_join(t[k], &r), 0);
+		ck_assert_msg(r == NULL, "thread %ld: %ld wrong results", k,
+		    (long)r);
+	}
+}
+END_TEST
+
 START_TEST(bad_base64)
 {
 	struct sasl_exchange	*x;
@@ -535,6 +577,7 @@ sasl_suite(void)
 	tcase_add_loop_test(tc, authzid_mismatch, 0, 5);
 	tcase_add_loop_test(tc, unknown_user_same_shape, 0, 5);
 	tcase_add_test(tc, scram_dummy_salt_stable);
+	tcase_add_test(tc, threads);
 	tcase_add_test(tc, bad_base64);
 	tcase_add_test(tc, empty_initial_response);
 	tcase_add_test(tc, mech_names);
