@@ -38,7 +38,7 @@ import common  # noqa: E402
 from common import HarnessError, Skip  # noqa: E402
 
 TESTS = []
-TIMEOUT = 10
+TIMEOUT = int(os.environ.get("EXT_TIMEOUT", "10"))
 STLS_OK = b"+OK Begin TLS negotiation"
 MECHS = ["PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256"]
 # RFC 2449 §9: capability = capa-tag *(SP param); 512 octets with CRLF.
@@ -207,7 +207,8 @@ class ExtServer(common.Server):
             check(m, "bad listening line %r" % line)
             self.ports[m.group(1)] = int(m.group(2))
         self.port = self.ports.get("pop3")
-        self.base_fds = self.fd_count()
+        self.base_fds = None if common.is_peer(self.polypopd) \
+            else self.fd_count()
         return self
 
     def ctx(self):
@@ -698,21 +699,32 @@ def pipelining_backpressure(a):
     reads nothing for a while: nothing lost, nothing reordered."""
     with a.server(listens=("pop3",), tls=False) as srv:
         wire = srv.wire("basic")
-        big = big_message(300 * 1024)
+        big = big_message(512 * 1024)
         srv.deliver("alice", big)
-        wire.append(big)
-        n = len(wire)
+        # Which number the big one has, and every message's octets.
+        c = srv.login()
+        msgs = retr_all(c, c.stat()[0])
+        c.quit()
+        check(big in msgs and len(msgs) == len(wire) + 1,
+              "the delivered message is not in the maildrop as sent")
+        n = msgs.index(big) + 1
         script = ["USER alice", "PASS secret"]
-        for r in range(5):
+        for r in range(6):
             script += ["RETR %d" % n, "UIDL %d" % n, "RETR %d" % (r % 3 + 1),
                        "NOOP", "LIST %d" % n]
         script.append("QUIT")
-        c = srv.connect(rcvbuf=32768, timeout=20)
-        c.sock.sendall("".join(s + "\r\n" for s in script).encode())
-        time.sleep(2.0)          # the server must wait for us, not drop
-        replies = [read_reply(c, s) for s in script]
-        check(c.eof(), "connection not closed after QUIT")
-        c.close()
+        deadline = time.monotonic() + 5
+        while True:
+            c = srv.connect(rcvbuf=32768, timeout=20)
+            c.sock.sendall("".join(s + "\r\n" for s in script).encode())
+            time.sleep(2.0)      # the server must wait for us, not drop
+            replies = [read_reply(c, s) for s in script]
+            check(c.eof(), "connection not closed after QUIT")
+            c.close()
+            # The first session may still hold the maildrop: again.
+            if not replies[1].startswith(b"-ERR [IN-USE]") or \
+                    time.monotonic() > deadline:
+                break
         total = 0
         for s, r in zip(script, replies):
             check(r.startswith(b"+OK"), "%s: %r" % (s, r[:80]))
@@ -721,7 +733,7 @@ def pipelining_backpressure(a):
                 body = r.split(b"\r\n", 1)[1][:-3]
                 got = b"".join(l[1:] if l.startswith(b".") else l
                                for l in body.splitlines(True))
-                same_list([got], [wire[k - 1]], s)
+                same_list([got], [msgs[k - 1]], s)
                 total += len(r)
         check(total > 1 << 20, "only %d octets of RETR replies" % total)
         return srv.stop()
