@@ -516,6 +516,20 @@ def still_authorization(c, srv, user="alice"):
           "USER/PASS after the failed AUTH: %r" % r)
 
 
+def until_free(attempt, timeout=5.0):
+    """ATTEMPT() -> (conn, reply to the login), again while the reply is
+    [IN-USE]: the previous session of the check may not have let go of
+    the maildrop yet when its QUIT reply arrives."""
+    deadline = time.monotonic() + timeout
+    while True:
+        c, r = attempt()
+        if not r.startswith(b"-ERR [IN-USE]") or \
+                time.monotonic() > deadline:
+            return c, r
+        c.close()
+        time.sleep(0.1)
+
+
 def assert_auth_fail(r, what):
     check(r.startswith(b"-ERR [AUTH]"), "%s: want -ERR [AUTH], got %r"
           % (what, r))
@@ -958,16 +972,11 @@ def sasl_initial_response(a):
         check(r.startswith(b"+OK"), "AUTH PLAIN with initial: %r" % r)
         c.quit()
         for mech in ("SCRAM-SHA-1", "SCRAM-SHA-256"):
-            c = srv.connect()
-            r = auth_scram(c, mech, "alice", "secret", initial=True)
-            # The maildrop may still be held by the previous session.
-            deadline = time.monotonic() + 5
-            while r.startswith(b"-ERR [IN-USE]") and \
-                    time.monotonic() < deadline:
-                c.close()
-                time.sleep(0.1)
+            def attempt():
                 c = srv.connect()
-                r = auth_scram(c, mech, "alice", "secret", initial=True)
+                return c, auth_scram(c, mech, "alice", "secret",
+                                     initial=True)
+            c, r = until_free(attempt)
             check(r.startswith(b"+OK"), "AUTH %s with initial: %r"
                   % (mech, r))
             c.quit()
@@ -1126,9 +1135,11 @@ def plaintext_tls_only(a):
         c.stls(srv.ctx())
         still_authorization(c, srv, "bob")
         c.quit()
-        c = srv.connect()
-        c.stls(srv.ctx())
-        r = auth_plain(c, "bob", "hunter2")
+        def attempt():
+            c = srv.connect()
+            c.stls(srv.ctx())
+            return c, auth_plain(c, "bob", "hunter2")
+        c, r = until_free(attempt)
         check(r.startswith(b"+OK"), "AUTH PLAIN under TLS: %r" % r)
         c.quit()
         return srv.stop()
