@@ -12,14 +12,48 @@
 /* Longer than any line the core delivers (POP3_MAX_LINE, 255). */
 #define POP3_LINE_COPY	1024
 
+/*
+ * RFC 6856 §2.1 named a command with a digit, UTF8 (RFC 2449 §3's
+ * grammar allows any VCHAR in a keyword).  The shared parser takes
+ * letters only, as every older POP keyword is; here a keyword may also
+ * hold digits after its first letter.  It is still only a command if
+ * the table has it for the profile.
+ */
+static int
+pop3_keyword_alnum(const char *kw, size_t len, char *out)
+{
+	size_t i;
+
+	if (len < POP3_KEYWORD_MIN || len > POP3_KEYWORD_MAX)
+		return 0;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)kw[i];
+
+		if (c >= 'a' && c <= 'z')
+			c = (unsigned char)(c - ('a' - 'A'));
+		if (!((c >= 'A' && c <= 'Z') || (i > 0 && c >= '0' &&
+		    c <= '9')))
+			return 0;
+		out[i] = (char)c;
+	}
+	out[len] = '\0';
+	return 1;
+}
+
 int
 pop3_parse_keyword(const char *line, size_t len, struct pop3_cmd *cmd)
 {
+	int rc;
+
 	memset(cmd, 0, sizeof(*cmd));
 	cmd->kw = line;
-	return proto_parse_keyword(line, len, POP3_KEYWORD_MIN,
+	rc = proto_parse_keyword(line, len, POP3_KEYWORD_MIN,
 	    POP3_KEYWORD_MAX, cmd->keyword, &cmd->kw_len, &cmd->rest,
 	    &cmd->rest_len);
+	if (rc == POP3_PARSE_KEYWORD &&
+	    pop3_keyword_alnum(line, cmd->kw_len, cmd->keyword))
+		rc = POP3_PARSE_OK;
+	return rc;
 }
 
 /*
