@@ -33,7 +33,7 @@ pop3_login_failed(struct pop3 *p)
 		return;
 	/* RFC 1939 §4: after a -ERR "the server may close the connection". */
 	session_log(p->s, "event=disconnect reason=too-many-failed-logins");
-	session_reply(p->s, "-ERR Too many failed logins, closing connection.");
+	pop3_err(p, NULL, "Too many failed logins, closing connection.");
 	session_close(p->s);
 }
 
@@ -61,11 +61,28 @@ pop3_store_opened(struct session *s, int err, struct store *st,
 	pop3_access_start(p);
 	pop3_drop_totals(p, &count, &octets);
 	pop3_enter_state(p, POP3_TRANSACTION);
-	session_reply(s, "+OK Logged in. %zu message%s (%llu octets).",
-	    count, proto_plural(count), (unsigned long long)octets);
+	if (count == 1)
+		pop3_ok(p, "Logged in. %zu message (%llu octets).", count,
+		    (unsigned long long)octets);
+	else
+		pop3_ok(p, "Logged in. %zu messages (%llu octets).", count,
+		    (unsigned long long)octets);
 }
 
+/* RFC 2449 §8.1.1: the credentials were right, but too soon after the
+ * last login.  Not a failed login: nothing is counted. */
 static void
+pop3_login_delayed(struct pop3 *p)
+{
+	struct session_policy pol;
+
+	session_policy(p->s, &pol);
+	session_log(p->s, "event=login-delay delay=%u", pol.login_delay);
+	pop3_err(p, "LOGIN-DELAY", "Logged in too recently: wait %u seconds "
+	    "between logins.", pol.login_delay);
+}
+
+void
 pop3_login_done(struct session *s, int result)
 {
 	struct pop3 *p = session_data(s);
@@ -85,6 +102,9 @@ pop3_login_done(struct session *s, int result)
 	case SESSION_LOGIN_FAIL:
 	case SESSION_LOGIN_BADNAME:
 		pop3_login_failed(p);
+		break;
+	case SESSION_LOGIN_DELAY:
+		pop3_login_delayed(p);
 		break;
 	default:
 		pop3_err(p, "SYS/TEMP", "Authentication is temporarily "
@@ -108,21 +128,40 @@ pop3_arg_copy(const struct proto_arg *a, char *buf, size_t size)
 static void
 pop3_not_after_user(struct pop3 *p, const char *cmd)
 {
-	session_reply(p->s, "-ERR %s must come %s a successful USER.", cmd,
-	    (p->flags & POP3_PF_PASS_NEXT) ? "right after" : "after");
+	if (p->flags & POP3_PF_PASS_NEXT)
+		pop3_err(p, NULL, "%s must come right after a successful USER.",
+		    cmd);
+	else
+		pop3_err(p, NULL, "%s must come after a successful USER.", cmd);
 }
 
 int
 pop3_cmd_user(struct pop3 *p, const struct pop3_cmd *cmd)
 {
+	p->user_ok = 0;
+	if ((p->flags & POP3_PF_EXTENSIONS) &&
+	    session_plaintext_refused(p->s)) {
+		/* plaintext-auth=tls (RFC 2595 §2.3, RFC 8314 §4): no
+		 * password in the clear.  The refusal says nothing about
+		 * the name, so [AUTH] reveals nothing (RFC 3206 §5). */
+		pop3_err(p, "AUTH", "Plaintext passwords are refused on this "
+		    "connection: send STLS first, or use AUTH.");
+		return POP3_BAD;
+	}
 	if (pop3_arg_copy(&cmd->arg[0], p->user, sizeof(p->user)) < 0) {
-		p->user_ok = 0;
-		session_reply(p->s, "-ERR User name is too long.");
+		pop3_err(p, NULL, "User name is too long.");
+		return POP3_BAD;
+	}
+	/* RFC 6856 §2.2: "The server MUST reject UTF-8 usernames or
+	 * passwords that fail to comply with the formal syntax in UTF-8". */
+	if ((p->flags & POP3_PF_EXTENSIONS) &&
+	    !pop3_utf8_valid(cmd->arg[0].ptr, cmd->arg[0].len)) {
+		pop3_err(p, NULL, "User name is not valid UTF-8.");
 		return POP3_BAD;
 	}
 	p->user_ok = 1;
 	/* RFC 1939 §13: "+OK" whether or not the name exists. */
-	session_reply(p->s, "+OK Send your password.");
+	pop3_ok(p, "Send your password.");
 	return POP3_DONE;
 }
 
@@ -142,6 +181,12 @@ pop3_cmd_pass(struct pop3 *p, const struct pop3_cmd *cmd)
 		pop3_err(p, "AUTH", "Authentication failed.");
 		return POP3_BAD;
 	}
+	if ((p->flags & POP3_PF_EXTENSIONS) &&
+	    !pop3_utf8_valid(pw, cmd->arg[0].len)) {
+		explicit_bzero(pw, sizeof(pw));
+		pop3_err(p, NULL, "Password is not valid UTF-8.");
+		return POP3_BAD;
+	}
 	session_login_password(p->s, p->user, pw, pop3_login_done);
 	/* The core keeps its own copy; ours must not outlive the call.
 	 * explicit_bzero, because a memset of a dead buffer may be
@@ -159,6 +204,11 @@ pop3_cmd_apop(struct pop3 *p, const struct pop3_cmd *cmd)
 	if (pop3_arg_copy(&cmd->arg[0], p->user, sizeof(p->user)) < 0 ||
 	    pop3_arg_copy(&cmd->arg[1], digest, sizeof(digest)) < 0) {
 		pop3_err(p, "AUTH", "Authentication failed.");
+		return POP3_BAD;
+	}
+	if ((p->flags & POP3_PF_EXTENSIONS) &&
+	    !pop3_utf8_valid(cmd->arg[0].ptr, cmd->arg[0].len)) {
+		pop3_err(p, NULL, "User name is not valid UTF-8.");
 		return POP3_BAD;
 	}
 	/* RFC 1939 §7: the digest is checked against our greeting's
@@ -200,12 +250,13 @@ pop3_committed(struct session *s, int err, const char *msg)
 	if (err == 0) {
 		session_log(s, "event=quit left=%zu", p->left);
 		if (p->left == 0)
-			session_reply(s,
-			    "+OK polypop signing off (maildrop empty).");
+			pop3_ok(p, "polypop signing off (maildrop empty).");
+		else if (p->left == 1)
+			pop3_ok(p, "polypop signing off (%zu message left).",
+			    p->left);
 		else
-			session_reply(s,
-			    "+OK polypop signing off (%zu message%s left).",
-			    p->left, proto_plural(p->left));
+			pop3_ok(p, "polypop signing off (%zu messages left).",
+			    p->left);
 	} else {
 		session_warn(s, "event=commit-failed error=\"%s\" "
 		    "reason=\"%s\"", store_strerror(err),
@@ -217,6 +268,7 @@ pop3_committed(struct session *s, int err, const char *msg)
 	 * server then releases any exclusive-access lock". */
 	store_close(p->st);
 	p->st = NULL;
+	pop3_expire_forget(p);
 	session_close(s);
 }
 
@@ -229,10 +281,13 @@ pop3_cmd_quit(struct pop3 *p, const struct pop3_cmd *cmd)
 	(void)cmd;
 	if (p->state == POP3_AUTHORIZATION) {
 		/* RFC 1939 §4/§6: QUIT before login does NOT enter UPDATE. */
-		session_reply(p->s, "+OK polypop signing off.");
+		pop3_ok(p, "polypop signing off.");
 		session_close(p->s);
 		return POP3_DONE;
 	}
+	/* RFC 2449 §6.7: the site's EXPIRE policy marks its messages now,
+	 * so the count below is what will be left. */
+	pop3_expire_apply(p);
 	pop3_drop_totals(p, &count, &octets);
 	p->left = count;
 	/* RFC 1939 §6: only QUIT in TRANSACTION enters UPDATE. */

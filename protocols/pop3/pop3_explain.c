@@ -22,48 +22,6 @@
 
 #include "pop3_explain.h"
 
-/*
- * Commands that came after RFC 1939 and that the current profile's
- * reader should recognise even though polypopd does not implement them
- * yet (so they are not in pop3_table.c).  Used only when the table has
- * no row of that name, and only in the current profile.
- */
-static const struct pop3_command explain_ext[] = {
-	{ "CAPA", POP3_S_AUTH | POP3_S_TRANS, 0, 0, POP3_ARGS_SPLIT, NULL,
-	    "CAPA", "+OK, then capabilities", POP3_ML_ALWAYS,
-	    POP3_STAY, POP3_STAY, "capabilities",
-	    { [POP3_CURRENT] = { "RFC 2449 §5", 1 } } },
-	{ "STLS", POP3_S_AUTH, 0, 0, POP3_ARGS_SPLIT, NULL,
-	    "STLS", "+OK", POP3_ML_NEVER, POP3_STAY, POP3_STAY, "TLS",
-	    { [POP3_CURRENT] = { "RFC 2595 §4", 1 } } },
-	{ "UTF8", POP3_S_AUTH, 0, 0, POP3_ARGS_SPLIT, NULL,
-	    "UTF8", "+OK", POP3_ML_NEVER, POP3_STAY, POP3_STAY, "UTF-8",
-	    { [POP3_CURRENT] = { "RFC 6856 §2.1", 1 } } },
-	{ "LANG", POP3_S_AUTH | POP3_S_TRANS, 0, 1, POP3_ARGS_SPLIT, NULL,
-	    "LANG [lang]", "+OK", POP3_ML_NOARG, POP3_STAY, POP3_STAY,
-	    "languages",
-	    { [POP3_CURRENT] = { "RFC 6856 §3", 1 } } },
-};
-
-static const struct pop3_command *
-explain_find(enum pop3_profile pr, const char *kw, size_t len, int *ext)
-{
-	const struct pop3_command *c;
-	size_t i;
-
-	*ext = 0;
-	if ((c = pop3_command_find(kw, len)) != NULL)
-		return c;
-	if (pr != POP3_CURRENT)
-		return NULL;
-	for (i = 0; i < sizeof(explain_ext) / sizeof(explain_ext[0]); i++)
-		if (proto_keyword_is(kw, len, explain_ext[i].name)) {
-			*ext = 1;
-			return &explain_ext[i];
-		}
-	return NULL;
-}
-
 void
 pop3_explain_init(struct pop3_explain *x, enum pop3_profile pr, int strict)
 {
@@ -458,8 +416,6 @@ client(struct pop3_explain *x, const char *l, size_t n,
 	const struct pop3_command *c;
 	struct pop3_explain_row *r;
 	struct pop3_cmd cmd;
-	int ext = 0;
-
 	if (x->held) {
 		r = release(x, out);
 		flag(r, "no reply to this command before the next one: every "
@@ -479,19 +435,14 @@ client(struct pop3_explain *x, const char *l, size_t n,
 	memset(&cmd, 0, sizeof(cmd));
 	c = NULL;
 	if (pop3_parse_keyword(l, n, &cmd) == POP3_PARSE_OK)
-		c = explain_find(x->pr, cmd.keyword, cmd.kw_len, &ext);
+		c = pop3_command_find(cmd.keyword, cmd.kw_len);
 	x->held = 1;
 	x->held_len = n < sizeof(x->held_text) ? n : sizeof(x->held_text);
 	memcpy(x->held_text, l, x->held_len);
 	x->before = x->st;
 	x->cmd = c;
 	keyword_copy(x->name, sizeof(x->name), cmd.kw, cmd.kw_len);
-	if (ext)
-		snprintf(x->cite, sizeof(x->cite), "%s: %s (an extension "
-		    "polypopd does not implement)", c->name,
-		    c->in[x->pr].section);
-	else
-		pop3_cite_line(x->pr, x->st, l, n, x->cite, sizeof(x->cite));
+	pop3_cite_line(x->pr, x->st, l, n, x->cite, sizeof(x->cite));
 	x->args_rc = POP3_PARSE_OK;
 	x->nargs = 0;
 	x->arg_long = 0;

@@ -44,6 +44,21 @@ enum pop3_state {
 #define POP3_S_AUTH		POP3_S(POP3_AUTHORIZATION)
 #define POP3_S_TRANS		POP3_S(POP3_TRANSACTION)
 
+/* RFC 5034 §4: where an AUTH exchange stands (pop3_auth.c). */
+enum pop3_sasl {
+	POP3_SASL_NONE,		/* no exchange: lines are commands */
+	POP3_SASL_WAIT,		/* session_sasl_start/step() is running */
+	POP3_SASL_RESPONSE,	/* a "+ " challenge was sent: the next line is
+				 * the client's response, not a command */
+};
+
+/* RFC 6856 §3: the languages of reply texts (pop3_lang.c). */
+enum pop3_lang {
+	POP3_LANG_EN,		/* the default, and what `LANG *` picks */
+	POP3_LANG_DE,
+};
+#define POP3_NLANGS		2
+
 /* A multi-line listing in progress (resumable, see pop3_cmds.c). */
 enum pop3_listing {
 	POP3_LISTING_NONE,
@@ -86,6 +101,19 @@ struct pop3 {
 	enum pop3_listing listing;
 	size_t cursor;			/* next message index to list */
 	size_t left;			/* messages kept, for QUIT's reply */
+
+	/* RFC 6856: UTF8 was given (§2.1); the language of reply texts
+	 * (§3), which only LANG changes. */
+	int utf8;
+	enum pop3_lang lang;
+
+	enum pop3_sasl sasl;		/* RFC 5034 AUTH exchange */
+
+	/* RFC 2449 §6.7 EXPIRE 0: the messages this session retrieved with
+	 * RETR (one octet per message of st, NULL until the first RETR),
+	 * deleted at QUIT as if DELE'd. */
+	unsigned char *retrieved;
+	size_t retr_pending;		/* 1-based RETR being sent, or 0 */
 };
 
 /* What a handler tells the dispatcher. */
@@ -176,6 +204,68 @@ int pop3_edge(const char *profile, size_t i, struct proto_edge_doc *out);
  * NULL) only where the profile has response codes. */
 void pop3_err(struct pop3 *p, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+
+/* pop3_dispatch.c: "+OK " and the text FMT in the session's language. */
+void pop3_ok(struct pop3 *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/*
+ * pop3_lang.c: the message catalog (RFC 6856 §3).  Every human-readable
+ * reply text goes through pop3_tr(), keyed by its English text, which
+ * stays the format the compiler checks; a German text has the same
+ * conversions in the same order (test_pop3_lang.c checks both that and
+ * that every key the sources use has a translation).
+ */
+struct pop3_text {
+	const char *en;
+	const char *de;
+};
+extern const struct pop3_text pop3_texts[];
+extern const size_t pop3_ntexts;
+struct pop3_lang_info {
+	const char *tag;		/* RFC 5646 language tag */
+	const char *name;		/* in the language itself, UTF-8 */
+};
+extern const struct pop3_lang_info pop3_langs[POP3_NLANGS];
+/* EN in the session's language; EN itself when there is no text. */
+const char *pop3_tr(const struct pop3 *p, const char *en)
+    __attribute__((format_arg(2)));
+/* The same for language LANG. */
+const char *pop3_text_in(enum pop3_lang lang, const char *en)
+    __attribute__((format_arg(2)));
+/* How often pop3_text_in() found no translation (for the tests). */
+extern unsigned long pop3_tr_misses;
+/* RFC 4647 §3.4 lookup of the basic language range RANGE (LEN octets):
+ * the language, or -1 for none.  "*" is the server's preferred one. */
+int pop3_lang_find(const char *range, size_t len);
+/* RFC 3629: whether LEN octets at P are well-formed UTF-8. */
+int pop3_utf8_valid(const char *p, size_t len);
+
+/* pop3_capa.c */
+int pop3_cmd_capa(struct pop3 *, const struct pop3_cmd *);
+/* The version IMPLEMENTATION announces. */
+const char *pop3_version(void);
+
+/* pop3_auth.c: AUTH (RFC 5034), STLS (RFC 2595 §4). */
+int pop3_cmd_auth(struct pop3 *, const struct pop3_cmd *);
+int pop3_cmd_stls(struct pop3 *, const struct pop3_cmd *);
+/* A line during an AUTH exchange (p->sasl == POP3_SASL_RESPONSE). */
+void pop3_sasl_line(struct pop3 *p, const char *line, size_t len);
+/* A line too long during an exchange: cancel it. */
+void pop3_sasl_overflow(struct pop3 *p);
+
+/* pop3_lang.c: UTF8 and LANG (RFC 6856 §2.1, §3). */
+int pop3_cmd_utf8(struct pop3 *, const struct pop3_cmd *);
+int pop3_cmd_lang(struct pop3 *, const struct pop3_cmd *);
+
+/* pop3_expire.c: RFC 2449 §6.7 at QUIT, and RETR's record of it. */
+void pop3_expire_note_retr(struct pop3 *p, size_t i);
+void pop3_expire_apply(struct pop3 *p);
+void pop3_expire_forget(struct pop3 *p);
+
+/* pop3_cmds.c: after a successful login of any kind, open the maildrop
+ * (RFC 1939 §4) and answer; and the answers to failed ones. */
+void pop3_login_done(struct session *s, int result);
 
 /* The handlers, one per row (pop3_cmds.c, pop3_trans.c, pop3_xtnd.c). */
 int pop3_cmd_user(struct pop3 *, const struct pop3_cmd *);

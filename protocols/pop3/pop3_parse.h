@@ -41,6 +41,9 @@ enum pop3_parse_mode {
 	/* The rest of the line is one argument, spaces and all: RFC 1939 §7
 	 * PASS "may treat spaces in the argument as part of the password". */
 	POP3_ARGS_REST = PROTO_ARGS_REST,
+	/* As SPLIT, but octets 0x80-0xFF are argument characters too: RFC
+	 * 6856 §2.2 UTF-8 user names (the caller checks the UTF-8). */
+	POP3_ARGS_SPLIT_8BIT = 2,
 };
 
 struct pop3_cmd {

@@ -43,7 +43,7 @@ const struct pop3_profile_info pop3_profiles[POP3_NPROFILES] = {
 	    "RFC 1939, May 1996: STD 53, an Internet standard" },
 	[POP3_CURRENT] = { "", "POP3 (current)",
 	    POP3_PF_RESP_CODES | POP3_PF_CLOSE_AUTH | POP3_PF_EXACT_FORMS |
-	    POP3_PF_LIMITS_1939 | POP3_PF_PASS_NEXT,
+	    POP3_PF_LIMITS_1939 | POP3_PF_PASS_NEXT | POP3_PF_EXTENSIONS,
 	    "RFC 1939 §3, RFC 2449 §4", "RFC 1939 §4",
 	    "POP3 today: RFC 1939 (STD 53) and the extensions after it" },
 };

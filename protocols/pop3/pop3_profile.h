@@ -56,6 +56,12 @@ enum {
 	 * successful USER command": any line in between breaks the pair
 	 * only where this is set. */
 	POP3_PF_PASS_NEXT	= 1u << 7,
+	/* What came after RFC 1939 and changes commands every revision
+	 * has: RFC 2449 §6.5 LOGIN-DELAY and §6.7 EXPIRE, RFC 2595 /
+	 * RFC 8314 plaintext-auth=tls, RFC 6856 §2.2 UTF-8 user names and
+	 * passwords.  (The commands it adds, CAPA, AUTH, STLS, UTF8 and
+	 * LANG, are rows of the command table in the current column.) */
+	POP3_PF_EXTENSIONS	= 1u << 8,
 };
 
 struct pop3_profile_info {

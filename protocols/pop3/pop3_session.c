@@ -44,7 +44,7 @@ pop3_bad_command(struct pop3 *p)
 	if (++p->bad_commands < POP3_MAX_BAD_COMMANDS)
 		return;
 	session_log(p->s, "event=disconnect reason=too-many-bad-commands");
-	session_reply(p->s, "-ERR Too many bad commands, closing connection.");
+	pop3_err(p, NULL, "Too many bad commands, closing connection.");
 	session_close(p->s);
 }
 
@@ -98,11 +98,15 @@ pop3_overflow(struct session *s)
 
 	if (p == NULL)
 		return;
+	if (p->sasl != POP3_SASL_NONE) {
+		pop3_sasl_overflow(p);
+		return;
+	}
 	/* A discarded line still sits between USER and PASS (RFC 1939 §7). */
 	if (p->flags & POP3_PF_PASS_NEXT)
 		p->user_ok = 0;
 	/* RFC 2449 §4: commands are at most 255 octets with CRLF. */
-	session_reply(s, "-ERR Line too long.");
+	pop3_err(p, NULL, "Line too long.");
 	pop3_bad_command(p);
 }
 
@@ -128,9 +132,15 @@ pop3_refuse(struct session *s, const char *why)
 static void
 pop3_shutdown(struct session *s)
 {
+	struct pop3 *p = session_data(s);
+
 	/* Between commands; close() follows and commits nothing, as for
 	 * any session that did not end with QUIT (RFC 1939 §6). */
-	session_reply(s, "-ERR %sServer shutting down.", pop3_temp_code(s));
+	if (p != NULL)
+		pop3_err(p, "SYS/TEMP", "Server shutting down.");
+	else
+		session_reply(s, "-ERR %sServer shutting down.",
+		    pop3_temp_code(s));
 }
 
 static void
@@ -160,23 +170,30 @@ pop3_close(struct session *s)
 	 * was running (pop3_xtnd.c): read-only, nothing to commit. */
 	if (p->bb_next != NULL)
 		store_close(p->bb_next);
+	pop3_expire_forget(p);
 	session_set_data(s, NULL);
 	free(p);
 }
 
 /*
- * How much of LINE --trace may show.  PASS keeps "PASS " and APOP keeps
- * "APOP name ": the secret and the digest are masked.  A line whose
+ * How much of LINE --trace may show.  PASS keeps "PASS ", APOP keeps
+ * "APOP name " and AUTH "AUTH mech ": the secret, the digest and the
+ * initial response are masked.  A line whose
  * keyword does not even parse keeps only its first word, so a sloppy
  * " PASS secret" cannot leak either.
  */
 static size_t
 pop3_trace_keep(struct session *s, const char *line, size_t len)
 {
+	struct pop3 *p = session_data(s);
 	struct pop3_cmd cmd;
 	size_t i;
 
-	(void)s;
+	/* RFC 5034 §4: during an AUTH exchange every line is SASL data
+	 * (a response may carry a password, as PLAIN's and LOGIN's do);
+	 * only the cancelling "*" is shown. */
+	if (p != NULL && p->sasl != POP3_SASL_NONE)
+		return len == 1 && line[0] == '*' ? 1 : 0;
 	if (pop3_parse_keyword(line, len, &cmd) != POP3_PARSE_OK)
 		return cmd.kw_len;
 	if (cmd.rest == NULL)
@@ -184,7 +201,9 @@ pop3_trace_keep(struct session *s, const char *line, size_t len)
 	/* RPOP's argument is a user name, not a secret: shown whole. */
 	if (strcmp(cmd.keyword, "PASS") == 0)
 		return cmd.kw_len + 1;
-	if (strcmp(cmd.keyword, "APOP") == 0) {
+	/* AUTH keeps "AUTH mech ": the initial response is SASL data. */
+	if (strcmp(cmd.keyword, "APOP") == 0 ||
+	    strcmp(cmd.keyword, "AUTH") == 0) {
 		for (i = 0; i < cmd.rest_len && cmd.rest[i] != ' '; i++)
 			;
 		if (i < cmd.rest_len)

@@ -40,6 +40,10 @@
 	[POP3_RFC1939] = { "RFC 1939 " s, 1 }, \
 	[POP3_CURRENT] = { "RFC 1939 " s, 1 }
 
+/* Commands that came after RFC 1939: only the current profile has them,
+ * each governed by its own RFC. */
+#define EXT(s)		[POP3_CURRENT] = { s, 1 }
+
 /*
  * Order: AUTHORIZATION commands, then TRANSACTION ones, each roughly as
  * the RFCs present them.  QUIT is one row valid in two states; its handler
@@ -69,6 +73,33 @@ const struct pop3_command pop3_commands[] = {
 	    POP3_ML_NEVER, POP3_GO_TRANSACTION, POP3_STAY,
 	    "log in with MD5(greeting timestamp + shared secret)",
 	    { OPT_1460("§7"), OPT_1725("§7"), OPT_1939("§7") } },
+	{ "AUTH", POP3_S_AUTH, 0, 2, POP3_ARGS_SPLIT, pop3_cmd_auth,
+	    "AUTH [mechanism [initial-response]]",
+	    "+OK maildrop locked and ready, after \"+ \" challenges",
+	    POP3_ML_NOARG, POP3_GO_TRANSACTION, POP3_STAY,
+	    "SASL login (PLAIN, LOGIN, CRAM-MD5, SCRAM-*); alone, lists the "
+	    "mechanisms (polypop)",
+	    { EXT("RFC 5034 §4") } },
+	{ "STLS", POP3_S_AUTH, 0, 0, POP3_ARGS_SPLIT, pop3_cmd_stls,
+	    "STLS", "+OK Begin TLS negotiation", POP3_ML_NEVER,
+	    POP3_STAY, POP3_STAY,
+	    "starts TLS; what was sent before it is forgotten",
+	    { EXT("RFC 2595 §4") } },
+	{ "UTF8", POP3_S_AUTH, 0, 0, POP3_ARGS_SPLIT, pop3_cmd_utf8,
+	    "UTF8", "+OK", POP3_ML_NEVER, POP3_STAY, POP3_STAY,
+	    "UTF-8 mode (STLS no longer allowed)",
+	    { EXT("RFC 6856 §2.1") } },
+	{ "CAPA", POP3_S_AUTH | POP3_S_TRANS, 0, 0, POP3_ARGS_SPLIT,
+	    pop3_cmd_capa, "CAPA", "+OK, then one capability per line",
+	    POP3_ML_ALWAYS, POP3_STAY, POP3_STAY,
+	    "the capabilities usable now (RFC 2449 §6)",
+	    { EXT("RFC 2449 §5") } },
+	{ "LANG", POP3_S_AUTH | POP3_S_TRANS, 0, 1, POP3_ARGS_SPLIT,
+	    pop3_cmd_lang, "LANG [language]",
+	    "+OK tag text, or a language listing", POP3_ML_NOARG,
+	    POP3_STAY, POP3_STAY,
+	    "the language of reply texts: en or de; alone, lists them",
+	    { EXT("RFC 6856 §3") } },
 	{ "QUIT", POP3_S_AUTH | POP3_S_TRANS, 0, 0, POP3_ARGS_SPLIT,
 	    pop3_cmd_quit, "QUIT", "+OK", POP3_ML_NEVER,
 	    POP3_GO_END, POP3_GO_UPDATE,

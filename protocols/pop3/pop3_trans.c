@@ -49,8 +49,8 @@ pop3_store_error(struct pop3 *p, const char *op, const char *what, int err,
 	session_warn(p->s, "event=store-error op=%s error=\"%s\" reason=\"%s\"",
 	    op, store_strerror(err), msg != NULL ? msg : "");
 	/* The reason may name paths; the client gets the generic text. */
-	pop3_err(p, pop3_store_code(err), "%s: %s.", what,
-	    store_strerror(err));
+	pop3_err(p, pop3_store_code(err), "%s: %s.", pop3_tr(p, what),
+	    pop3_tr(p, store_strerror(err)));
 }
 
 /*
@@ -67,22 +67,22 @@ pop3_msg_arg(struct pop3 *p, const struct proto_arg *a, size_t *idx)
 	case POP3_NUM_OK:
 		break;
 	case POP3_NUM_NOISE:
-		session_reply(p->s, "-ERR Noise after message number.");
+		pop3_err(p, NULL, "Noise after message number.");
 		return -1;
 	case POP3_NUM_RANGE:
-		session_reply(p->s, "-ERR Message number is too large.");
+		pop3_err(p, NULL, "Message number is too large.");
 		return -1;
 	default:
-		session_reply(p->s, "-ERR Invalid message number.");
+		pop3_err(p, NULL, "Invalid message number.");
 		return -1;
 	}
 	if (n == 0 || n > store_count(p->st)) {
-		session_reply(p->s, "-ERR There's no message %llu.",
+		pop3_err(p, NULL, "There's no message %llu.",
 		    (unsigned long long)n);
 		return -1;
 	}
 	if (store_is_deleted(p->st, (size_t)(n - 1))) {
-		session_reply(p->s, "-ERR Message %llu is deleted.",
+		pop3_err(p, NULL, "Message %llu is deleted.",
 		    (unsigned long long)n);
 		return -1;
 	}
@@ -226,7 +226,7 @@ pop3_cmd_list(struct pop3 *p, const struct pop3_cmd *cmd)
 		return POP3_DONE;
 	}
 	/* RFC 1939 App. A: LIST on an empty maildrop succeeds. */
-	session_reply(p->s, "+OK scan listing follows");
+	pop3_ok(p, "scan listing follows");
 	pop3_listing_start(p, POP3_LISTING_LIST);
 	return POP3_DONE;
 }
@@ -242,7 +242,7 @@ pop3_cmd_uidl(struct pop3 *p, const struct pop3_cmd *cmd)
 		session_reply(p->s, "+OK %zu %s", i + 1, store_uid(p->st, i));
 		return POP3_DONE;
 	}
-	session_reply(p->s, "+OK unique-id listing follows");
+	pop3_ok(p, "unique-id listing follows");
 	pop3_listing_start(p, POP3_LISTING_UIDL);
 	return POP3_DONE;
 }
@@ -251,7 +251,13 @@ static void
 pop3_sent(struct session *s, int err, const char *msg)
 {
 	struct pop3 *p = session_data(s);
+	size_t retr = p->retr_pending;
 
+	p->retr_pending = 0;
+	/* RFC 2449 §6.7 EXPIRE 0: "each message which was downloaded with
+	 * RETR" - only once it was sent. */
+	if (err == 0 && retr > 0)
+		pop3_expire_note_retr(p, retr - 1);
 	/* Nothing was sent when the message could not be opened, so one
 	 * -ERR keeps the dialogue in step. */
 	if (err != 0)
@@ -280,8 +286,9 @@ pop3_cmd_retr(struct pop3 *p, const struct pop3_cmd *cmd)
 		return POP3_BAD;
 	pop3_access(p, i, 1);
 	/* RFC 1939 §10's form; the size is the exact wire size (§11). */
-	snprintf(pre, sizeof(pre), "+OK %llu octets\r\n",
+	snprintf(pre, sizeof(pre), pop3_tr(p, "+OK %llu octets\r\n"),
 	    (unsigned long long)store_size(p->st, i));
+	p->retr_pending = i + 1;
 	pop3_send(p, i, pre, -1);
 	return POP3_DONE;
 }
@@ -305,13 +312,14 @@ pop3_cmd_top(struct pop3 *p, const struct pop3_cmd *cmd)
 		lines = LONG_MAX;
 		break;
 	case POP3_NUM_NOISE:
-		session_reply(p->s, "-ERR Noise after number of lines.");
+		pop3_err(p, NULL, "Noise after number of lines.");
 		return POP3_BAD;
 	default:
-		session_reply(p->s, "-ERR Invalid number of lines.");
+		pop3_err(p, NULL, "Invalid number of lines.");
 		return POP3_BAD;
 	}
-	pop3_send(p, i, "+OK Top of message follows.\r\n", (long)lines);
+	pop3_send(p, i, pop3_tr(p, "+OK Top of message follows.\r\n"),
+	    (long)lines);
 	return POP3_DONE;
 }
 
@@ -341,7 +349,7 @@ pop3_cmd_dele(struct pop3 *p, const struct pop3_cmd *cmd)
 	}
 	pop3_access(p, i, 0);
 	/* RFC 1939 §5: only marked; removed in UPDATE. */
-	session_reply(p->s, "+OK Message %zu deleted.", i + 1);
+	pop3_ok(p, "Message %zu deleted.", i + 1);
 	return POP3_DONE;
 }
 
@@ -349,7 +357,7 @@ int
 pop3_cmd_noop(struct pop3 *p, const struct pop3_cmd *cmd)
 {
 	(void)cmd;
-	session_reply(p->s, "+OK Nothing to do.");
+	pop3_ok(p, "Nothing to do.");
 	return POP3_DONE;
 }
 
@@ -370,7 +378,11 @@ pop3_cmd_rset(struct pop3 *p, const struct pop3_cmd *cmd)
 		    p->highest_start;
 	}
 	pop3_drop_totals(p, &count, &octets);
-	session_reply(p->s, "+OK Maildrop has %zu message%s (%llu octets).",
-	    count, proto_plural(count), (unsigned long long)octets);
+	if (count == 1)
+		pop3_ok(p, "Maildrop has %zu message (%llu octets).", count,
+		    (unsigned long long)octets);
+	else
+		pop3_ok(p, "Maildrop has %zu messages (%llu octets).", count,
+		    (unsigned long long)octets);
 	return POP3_DONE;
 }

@@ -65,7 +65,8 @@ check_line(const char *buf, size_t len, enum pop3_parse_mode mode)
 	    cmd.kw_len <= POP3_KEYWORD_MAX);
 	CHECK(strlen(cmd.keyword) == cmd.kw_len);
 	for (i = 0; i < cmd.kw_len; i++) {
-		CHECK(cmd.keyword[i] >= 'A' && cmd.keyword[i] <= 'Z');
+		CHECK((cmd.keyword[i] >= 'A' && cmd.keyword[i] <= 'Z') ||
+		    (i > 0 && cmd.keyword[i] >= '0' && cmd.keyword[i] <= '9'));
 		CHECK((cmd.kw[i] | 0x20) == (cmd.keyword[i] | 0x20));
 	}
 	if (mode == POP3_ARGS_REST) {

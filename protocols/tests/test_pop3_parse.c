@@ -18,6 +18,7 @@
 #define IN(s)	(s), sizeof(s) - 1
 #define SPLIT	POP3_ARGS_SPLIT
 #define REST	POP3_ARGS_REST
+#define SPLIT_8BIT	POP3_ARGS_SPLIT_8BIT
 
 struct line_case {
 	const char	*in;
@@ -61,13 +62,25 @@ static const struct line_case line_cases[] = {
 	{ IN(" "), SPLIT, POP3_PARSE_SPACE, NULL, "", 0, { 0 } },
 	/* Empty line. */
 	{ IN(""), SPLIT, POP3_PARSE_EMPTY, NULL, "", 0, { 0 } },
-	/* RFC 1939 §3: keywords are 3-4 characters; letters only. */
+	/* RFC 1939 §3: keywords are 3-4 characters: a letter, then
+	 * letters or (RFC 6856's UTF8) digits. */
 	{ IN("ST"), SPLIT, POP3_PARSE_KEYWORD, NULL, "ST", 0, { 0 } },
 	{ IN("STATS"), SPLIT, POP3_PARSE_KEYWORD, NULL, "STATS", 0, { 0 } },
 	{ IN("GET / HTTP/1.1"), SPLIT, POP3_PARSE_OK, "GET", "GET", 2,
 	    { "/", "HTTP/1.1" } },
 	{ IN("EHLO x"), SPLIT, POP3_PARSE_OK, "EHLO", "EHLO", 1, { "x" } },
-	{ IN("RET1"), SPLIT, POP3_PARSE_KEYWORD, NULL, "RET1", 0, { 0 } },
+	{ IN("RET1"), SPLIT, POP3_PARSE_OK, "RET1", "RET1", 0, { 0 } },
+	{ IN("utf8"), SPLIT, POP3_PARSE_OK, "UTF8", "utf8", 0, { 0 } },
+	{ IN("1TOP"), SPLIT, POP3_PARSE_KEYWORD, NULL, "1TOP", 0, { 0 } },
+	/* RFC 6856 §2.2: 8-bit octets in USER's argument, where asked. */
+	{ IN("USER j\xc3\xb6rg x"), SPLIT_8BIT, POP3_PARSE_OK, "USER", "USER",
+	    2, { "j\xc3\xb6rg", "x" } },
+	{ IN("USER j\xc3\xb6rg"), SPLIT, POP3_PARSE_CHAR, NULL, "USER", 0,
+	    { 0 } },
+	{ IN("USER a\tb"), SPLIT_8BIT, POP3_PARSE_CHAR, NULL, "USER", 0,
+	    { 0 } },
+	{ IN("USER a  b"), SPLIT_8BIT, POP3_PARSE_SPACE, NULL, "USER", 0,
+	    { 0 } },
 	{ IN("ST\tT"), SPLIT, POP3_PARSE_KEYWORD, NULL, "ST\tT", 0, { 0 } },
 	{ IN("STAT\r"), SPLIT, POP3_PARSE_KEYWORD, NULL, "STAT\r", 0,
 	    { 0 } },

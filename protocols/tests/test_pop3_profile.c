@@ -87,8 +87,10 @@ static const struct {
 	/* RFC 1939 App. A: "makes the USER and PASS commands optional". */
 	{ POP3_RFC1939, "QUIT STAT LIST RETR DELE NOOP RSET *USER *PASS "
 	    "*APOP *TOP *UIDL" },
+	/* And the extensions after it: RFC 2449 CAPA, RFC 5034 AUTH,
+	 * RFC 2595 STLS, RFC 6856 UTF8 and LANG. */
 	{ POP3_CURRENT, "QUIT STAT LIST RETR DELE NOOP RSET *USER *PASS "
-	    "*APOP *TOP *UIDL" },
+	    "*APOP *TOP *UIDL *AUTH *STLS *UTF8 *CAPA *LANG" },
 };
 
 START_TEST(test_profile_commands)
@@ -147,6 +149,14 @@ START_TEST(test_profile_sections)
 			if (pr == POP3_RFC1082 && strcmp(c->name, "XTND") == 0)
 				ck_assert_str_eq(sec,
 				    "RFC 1082, The XTND Command");
+			else if (pr == POP3_CURRENT &&
+			    pop3_command_section(c, POP3_RFC1939) == NULL)
+				/* An extension cites its own RFC. */
+				ck_assert_msg(strncmp(sec, "RFC 2449 ", 9) == 0 ||
+				    strncmp(sec, "RFC 2595 ", 9) == 0 ||
+				    strncmp(sec, "RFC 5034 ", 9) == 0 ||
+				    strncmp(sec, "RFC 6856 ", 9) == 0,
+				    "%s cites %s", c->name, sec);
 			else
 				ck_assert_msg(strncmp(sec, own[pr], 8) == 0,
 				    "%s in %s cites %s", c->name,
@@ -181,7 +191,12 @@ static const struct {
 	{ POP3_RFC1081, POP3_TRANSACTION, "XTND BBOARDS",
 	    "XTND: not in RFC 1081" },
 	{ POP3_CURRENT, POP3_TRANSACTION, "QUIT", "QUIT: RFC 1939 §4, §6" },
-	{ POP3_RFC1939, POP3_AUTHORIZATION, "CAPA",
+	{ POP3_RFC1939, POP3_AUTHORIZATION, "CAPA", "CAPA: not in RFC 1939" },
+	{ POP3_CURRENT, POP3_TRANSACTION, "CAPA", "CAPA: RFC 2449 §5" },
+	{ POP3_CURRENT, POP3_AUTHORIZATION, "utf8", "UTF8: RFC 6856 §2.1" },
+	{ POP3_CURRENT, POP3_TRANSACTION, "STLS",
+	    "STLS: RFC 2595 §4, not valid in the TRANSACTION state" },
+	{ POP3_RFC1939, POP3_AUTHORIZATION, "XYZ1",
 	    "not a command of RFC 1939 (RFC 1939 §3)" },
 	{ POP3_RFC1081, POP3_AUTHORIZATION, " USER x",
 	    "not a command of RFC 1081 (RFC 1081, A Short Digression)" },
@@ -233,6 +248,10 @@ START_TEST(test_describe_profiles)
 	ck_assert(seen_last);
 	for (i = 0; pop3_ops.describe("", i, &d); i++)
 		ck_assert_str_ne(d.name, "LAST");
+	/* RFC 1939's eleven and QUIT's, and the five extensions. */
+	ck_assert_uint_eq(i, 17);
+	for (i = 0; pop3_ops.describe("rfc1939", i, &d); i++)
+		ck_assert_str_ne(d.name, "CAPA");
 	ck_assert_uint_eq(i, 12);
 	ck_assert(!pop3_ops.describe("rfc9999", 0, &d));
 	ck_assert_ptr_null(d.name);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "auth.h"
 #include "bboard_scan.h"
@@ -79,6 +80,7 @@ testcore_new(const struct store_location *loc, const struct auth_db *db,
 	s->loc = loc;
 	s->db = db;
 	s->ops = ops;
+	s->expire_days = SESSION_EXPIRE_NEVER;
 	return s;
 }
 
@@ -96,6 +98,7 @@ testcore_free(struct session *s)
 	free(s->preamble);
 	free(s->folder);
 	free(s->bb_group);
+	free(s->sasl_in);
 	free(s->user);
 	free(s->home);
 	free(s->out);
@@ -145,6 +148,12 @@ testcore_login(struct session *s)
 	if (s->auth_fault) {
 		s->auth_fault = 0;
 		rc = AUTH_EINTERNAL;
+	}
+	/* RFC 2449 §8.1.1: right credentials, too soon (the core checks
+	 * the delay after the secret, and reports it without delay). */
+	if (rc == AUTH_OK && !badname && s->delay_next) {
+		s->delay_next = 0;
+		return SESSION_LOGIN_DELAY;
 	}
 	if (rc == AUTH_OK && !badname) {
 		free(s->user);
@@ -313,6 +322,169 @@ testcore_send(struct session *s)
 	s->done_cb(s, 0, NULL);
 }
 
+/* --- the stand-in SASL exchange ---------------------------------------- */
+
+static int
+testcore_b64val(int c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+/* Strict base64 (RFC 5034 §4: "=" only at the end); "=" alone is the
+ * empty initial response.  Returns the decoded length or -1. */
+static long
+testcore_b64dec(const char *in, unsigned char *out, size_t size)
+{
+	size_t len = strlen(in), i, o = 0, pad = 0;
+	unsigned long acc = 0;
+	int v;
+
+	if (strcmp(in, "=") == 0)
+		return 0;
+	if (len % 4 != 0)
+		return -1;
+	for (i = 0; i < len; i++) {
+		if (in[i] == '=') {
+			if (i < len - 2 || (i == len - 2 && in[len - 1] != '='))
+				return -1;
+			pad++;
+			v = 0;
+		} else if ((v = testcore_b64val((unsigned char)in[i])) < 0)
+			return -1;
+		acc = (acc << 6) | (unsigned long)v;
+		if (i % 4 == 3) {
+			if (o + 3 > size)
+				return -1;
+			out[o++] = (unsigned char)(acc >> 16);
+			out[o++] = (unsigned char)(acc >> 8);
+			out[o++] = (unsigned char)acc;
+			acc = 0;
+		}
+	}
+	return (long)(o - pad);
+}
+
+static const char *
+testcore_mechs(const struct session *s)
+{
+	if (s->sasl_mechs != NULL)
+		return s->sasl_mechs;
+	return session_plaintext_refused(s) ? "" : "PLAIN LOGIN";
+}
+
+static int
+testcore_mech_ok(const struct session *s, const char *mech)
+{
+	const char *l = testcore_mechs(s), *e;
+	size_t n = strlen(mech);
+
+	while (*l != '\0') {
+		if ((e = strchr(l, ' ')) == NULL)
+			e = l + strlen(l);
+		if ((size_t)(e - l) == n && strncasecmp(l, mech, n) == 0)
+			return 1;
+		l = *e == ' ' ? e + 1 : e;
+	}
+	return 0;
+}
+
+/* The credentials are complete: the real auth layer decides. */
+static void
+testcore_sasl_check(struct session *s)
+{
+	int rc;
+
+	s->login_apop = s->login_rpop = 0;
+	rc = testcore_login(s);
+	explicit_bzero(s->login_secret, sizeof(s->login_secret));
+	if (rc == SESSION_LOGIN_OK && s->sasl_final != NULL) {
+		s->sasl = TESTCORE_SASL_FINAL;
+		s->sasl_cb(s, SESSION_LOGIN_CONTINUE, s->sasl_final);
+		return;
+	}
+	s->sasl = TESTCORE_SASL_IDLE;
+	s->sasl_cb(s, rc, NULL);
+}
+
+static void
+testcore_sasl(struct session *s)
+{
+	unsigned char buf[512];
+	const unsigned char *a, *b;
+	long n;
+
+	if (s->sasl_badmech) {
+		s->sasl_badmech = 0;
+		s->sasl_cb(s, SESSION_LOGIN_BADMECH, NULL);
+		return;
+	}
+	if (!s->sasl_has_in) {
+		/* No initial response: an empty challenge for PLAIN
+		 * (RFC 5034 §4), "Username:" for LOGIN. */
+		if (s->sasl == TESTCORE_SASL_PLAIN)
+			s->sasl_cb(s, SESSION_LOGIN_CONTINUE, "");
+		else
+			s->sasl_cb(s, SESSION_LOGIN_CONTINUE, "VXNlcm5hbWU6");
+		return;
+	}
+	s->sasl_has_in = 0;
+	n = testcore_b64dec(s->sasl_in, buf, sizeof(buf) - 1);
+	explicit_bzero(s->sasl_in, strlen(s->sasl_in));
+	if (n < 0) {
+		s->sasl = TESTCORE_SASL_IDLE;
+		s->sasl_cb(s, SESSION_LOGIN_BADB64, NULL);
+		return;
+	}
+	buf[n] = '\0';
+	switch (s->sasl) {
+	case TESTCORE_SASL_PLAIN:
+		/* RFC 4616: [authzid] NUL authcid NUL passwd. */
+		a = memchr(buf, '\0', (size_t)n);
+		b = a != NULL ? memchr(a + 1, '\0',
+		    (size_t)n - (size_t)(a + 1 - buf)) : NULL;
+		if (b == NULL) {
+			s->sasl = TESTCORE_SASL_IDLE;
+			s->sasl_cb(s, SESSION_LOGIN_FAIL, NULL);
+			break;
+		}
+		snprintf(s->login_user, sizeof(s->login_user), "%s",
+		    (const char *)a + 1);
+		snprintf(s->login_secret, sizeof(s->login_secret), "%s",
+		    (const char *)b + 1);
+		testcore_sasl_check(s);
+		break;
+	case TESTCORE_SASL_LOGIN_USER:
+		snprintf(s->login_user, sizeof(s->login_user), "%s",
+		    (const char *)buf);
+		s->sasl = TESTCORE_SASL_LOGIN_PASS;
+		s->sasl_cb(s, SESSION_LOGIN_CONTINUE, "UGFzc3dvcmQ6");
+		break;
+	case TESTCORE_SASL_LOGIN_PASS:
+		snprintf(s->login_secret, sizeof(s->login_secret), "%s",
+		    (const char *)buf);
+		testcore_sasl_check(s);
+		break;
+	case TESTCORE_SASL_FINAL:
+		s->sasl = TESTCORE_SASL_IDLE;
+		s->sasl_cb(s, n == 0 ? SESSION_LOGIN_OK : SESSION_LOGIN_FAIL,
+		    NULL);
+		break;
+	default:
+		testcore_fail("SASL step without an exchange");
+	}
+	explicit_bzero(buf, sizeof(buf));
+}
+
 /* One pending request completes, as the loop would run its callback. */
 static void
 testcore_step(struct session *s)
@@ -338,6 +510,13 @@ testcore_step(struct session *s)
 		break;
 	case TESTCORE_BBOARD_OPEN:
 		testcore_bboard_open(s);
+		break;
+	case TESTCORE_SASL:
+		testcore_sasl(s);
+		break;
+	case TESTCORE_TLS:
+		s->tls_active = 1;
+		s->tls_cb(s);
 		break;
 	case TESTCORE_DRAIN:
 		s->drains++;
@@ -642,4 +821,110 @@ session_handoff(struct session *s, const struct proto_ops *to,
 	}
 	to->line(s, line, len);
 	return 0;
+}
+
+/* --- issue 6: SASL, TLS, policy (session.h) ---------------------------- */
+
+const char *
+session_sasl_mechanisms(const struct session *s)
+{
+	return testcore_mechs(s);
+}
+
+static void
+testcore_sasl_input(struct session *s, const char *in)
+{
+	free(s->sasl_in);
+	s->sasl_in = NULL;
+	s->sasl_has_in = in != NULL;
+	snprintf(s->sasl_last_in, sizeof(s->sasl_last_in), "%s",
+	    in != NULL ? in : "(none)");
+	if (in != NULL)
+		s->sasl_in = testcore_strdup(in);
+}
+
+void
+session_sasl_start(struct session *s, const char *mech, const char *initial,
+    session_sasl_cb *cb)
+{
+	if (s->user != NULL)
+		testcore_fail("AUTH after login");
+	testcore_begin(s, TESTCORE_SASL);
+	s->sasl_starts++;
+	s->sasl_cb = cb;
+	snprintf(s->sasl_mech, sizeof(s->sasl_mech), "%s", mech);
+	testcore_sasl_input(s, initial);
+	/* The answer comes at the next run, never from inside this call. */
+	if (!testcore_mech_ok(s, mech))
+		s->sasl_badmech = 1;
+	else if (strcasecmp(mech, "PLAIN") == 0)
+		s->sasl = TESTCORE_SASL_PLAIN;
+	else if (strcasecmp(mech, "LOGIN") == 0)
+		/* An initial response, if any, is the user name. */
+		s->sasl = TESTCORE_SASL_LOGIN_USER;
+	else
+		testcore_fail("stand-in SASL knows PLAIN and LOGIN only");
+}
+
+void
+session_sasl_step(struct session *s, const char *response,
+    session_sasl_cb *cb)
+{
+	if (s->sasl == TESTCORE_SASL_IDLE)
+		testcore_fail("SASL step without an exchange");
+	testcore_begin(s, TESTCORE_SASL);
+	s->sasl_steps++;
+	s->sasl_cb = cb;
+	testcore_sasl_input(s, response);
+}
+
+void
+session_sasl_abort(struct session *s)
+{
+	s->sasl_aborts++;
+	s->sasl = TESTCORE_SASL_IDLE;
+}
+
+int
+session_tls_active(const struct session *s)
+{
+	return s->tls_active;
+}
+
+int
+session_tls_available(const struct session *s)
+{
+	return s->tls_cert && !s->tls_active;
+}
+
+int
+session_plaintext_refused(const struct session *s)
+{
+	return s->plaintext_tls_only && !s->tls_active;
+}
+
+void
+session_starttls(struct session *s, session_tls_cb *cb)
+{
+	if (!session_tls_available(s))
+		testcore_fail("STARTTLS while TLS is not available");
+	testcore_begin(s, TESTCORE_TLS);
+	s->starttls++;
+	s->tls_cb = cb;
+}
+
+void
+session_policy(const struct session *s, struct session_policy *out)
+{
+	out->expire_days = s->expire_days;
+	out->login_delay = s->login_delay;
+}
+
+time_t testcore_arrival[TESTCORE_ARRIVALS];
+
+__attribute__((weak)) time_t
+store_arrival(const struct store *st, size_t i)
+{
+	(void)st;
+	return i < TESTCORE_ARRIVALS ? testcore_arrival[i] : 0;
 }

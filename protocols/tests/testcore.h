@@ -32,6 +32,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "proto.h"
 #include "session.h"
@@ -48,6 +49,17 @@ enum testcore_req {
 	TESTCORE_DRAIN,
 	TESTCORE_BBOARD_LIST,
 	TESTCORE_BBOARD_OPEN,
+	TESTCORE_SASL,
+	TESTCORE_TLS,
+};
+
+/* Where the stand-in's SASL exchange stands (see session_sasl_*()). */
+enum testcore_sasl {
+	TESTCORE_SASL_IDLE,
+	TESTCORE_SASL_PLAIN,		/* awaiting PLAIN's message */
+	TESTCORE_SASL_LOGIN_USER,	/* LOGIN: awaiting the user name */
+	TESTCORE_SASL_LOGIN_PASS,	/* ... and the password */
+	TESTCORE_SASL_FINAL,		/* final data sent, awaiting "" */
 };
 
 /* The core's struct session is opaque to modules, so the stand-in can
@@ -123,6 +135,37 @@ struct session {
 	char *bb_group;
 	int bb_archive;
 
+	/*
+	 * Issue 6's core services, simulated as the contract in session.h
+	 * describes them.  SASL: the mechanisms are sasl_mechs (NULL:
+	 * "PLAIN LOGIN", both left out while plaintext is refused); PLAIN
+	 * (RFC 4616) and LOGIN really decode the client's base64 (strictly,
+	 * RFC 5034 §4) and check the credentials with the real auth layer,
+	 * as the core's GNU SASL callbacks would.  With sasl_final set, a
+	 * success first sends it as a CONTINUE (SCRAM's server-final
+	 * message) and the empty response then yields OK.  TLS: available
+	 * with tls_cert until active; session_starttls() completes at the
+	 * next run.  Policy: expire_days and login_delay (testcore_new()
+	 * sets NEVER and 0); delay_next makes the next correct login
+	 * answer SESSION_LOGIN_DELAY.
+	 */
+	const char *sasl_mechs;
+	const char *sasl_final;
+	enum testcore_sasl sasl;
+	char sasl_mech[32];
+	char *sasl_in;			/* pending initial response / step */
+	int sasl_has_in;
+	int sasl_badmech;		/* answer BADMECH at the next run */
+	session_sasl_cb *sasl_cb;
+	unsigned sasl_starts, sasl_steps, sasl_aborts;
+	char sasl_last_in[512];		/* what the module passed last */
+	int tls_cert, tls_active, plaintext_tls_only;
+	session_tls_cb *tls_cb;
+	unsigned starttls;
+	long expire_days;
+	unsigned login_delay;
+	int delay_next;
+
 	/* What really happened, for assertions. */
 	unsigned opens;			/* stores handed to the module */
 	unsigned commits;		/* store_commit() calls */
@@ -132,6 +175,15 @@ struct session {
 	unsigned bb_lists;		/* session_bboard_list() requests */
 	unsigned bb_opens;		/* groups handed to the module */
 };
+
+/*
+ * store_arrival() until storage implements it (a weak definition, so the
+ * real one wins once it is linked): message I's arrival is
+ * testcore_arrival[I] (0 = unknown).  Tests that use it also set the
+ * real files' times, which the real store_arrival() reads.
+ */
+#define TESTCORE_ARRIVALS	16
+extern time_t testcore_arrival[TESTCORE_ARRIVALS];
 
 /* A session of module OPS whose logins are checked against DB and whose
  * mailboxes are at LOC (all must outlive it).  Nothing is called yet:
