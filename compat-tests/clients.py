@@ -225,8 +225,10 @@ def fetchmail_client(srv, work, wire):
     compare(got, wire, "fetchmail")
 
 
-@client
-def getmail_client(srv, work, wire):
+def getmail_fetch(work, retriever):
+    """Runs getmail with RETRIEVER (the [retriever] lines after 'type')
+    into a fresh Maildir; returns the messages minus the Return-Path:
+    header getmail adds."""
     gm = need("getmail")
     md = os.path.join(work, "Maildir")
     user = ""
@@ -244,20 +246,25 @@ def getmail_client(srv, work, wire):
         for sub in ("", "new", "cur", "tmp"):
             os.chown(os.path.join(md, sub), pw.pw_uid, pw.pw_gid)
     with open(os.path.join(work, "getmailrc"), "w") as f:
-        f.write("[retriever]\ntype = SimplePOP3Retriever\n"
-                "server = 127.0.0.1\nport = %d\nusername = alice\n"
-                "password = %s\n\n"
+        f.write("[retriever]\n%s\n"
                 "[destination]\ntype = Maildir\npath = %s/\n%s\n"
                 "[options]\nread_all = true\ndelete = false\n"
                 "delivered_to = false\nreceived = false\n"
                 "message_log_syslog = false\nverbose = 0\n"
-                % (srv.port, srv.users["alice"], md, user))
+                % (retriever, md, user))
     try:
         run([gm, "--getmaildir", work, "--rcfile", "getmailrc"])
-        got = [strip_header(m, "Return-Path") for m in read_maildir(md)]
+        return [strip_header(m, "Return-Path") for m in read_maildir(md)]
     finally:
         if user:
             shutil.rmtree(os.path.dirname(md), ignore_errors=True)
+
+
+@client
+def getmail_client(srv, work, wire):
+    got = getmail_fetch(work, "type = SimplePOP3Retriever\n"
+                        "server = 127.0.0.1\nport = %d\nusername = alice\n"
+                        "password = %s\n" % (srv.port, srv.users["alice"]))
     compare(got, [lf(w) for w in wire], "getmail")
 
 
