@@ -48,6 +48,10 @@ Checks (NAME-STORE):
   netpop3-stls-scram-sha-256  starttls(), auth() SCRAM-SHA-256 through
                          Authen::SASL::Cyrus (Cyrus SASL's SCRAM plugin)
   getmail-pop3s          SimplePOP3SSLRetriever with ca_certs, USER/PASS
+  untrusted-cert         each client above, on pop3s, trusting another
+                         self-signed certificate with the same names:
+                         each must fail over the certificate, no session
+                         may log in (so the checks above really verify)
 
 A missing client is a FAIL; with POLYPOP_ALLOW_SKIP=1 it is a skip.
 """
@@ -152,6 +156,9 @@ def start_server(ns, name):
     tls = os.path.join(srv.dir, "tls")
     os.makedirs(tls)
     srv.cert, srv.key = make_cert(tls)
+    # What the clients trust: the server's own certificate, except in
+    # untrusted_cert.
+    srv.ca = srv.cert
     srv.trace = os.path.join(srv.dir, "trace")
     os.makedirs(srv.trace)
     # The plaintext-auth=tls listener comes last so that its line is
@@ -246,7 +253,7 @@ def expect_trace(srv, what, stls=False, auth=None, login=False):
 def context(srv):
     """A client SSLContext that trusts only the test certificate and
     checks the host name (127.0.0.1, in its subjectAltName)."""
-    ctx = ssl.create_default_context(cafile=srv.cert)
+    ctx = ssl.create_default_context(cafile=srv.ca)
     ctx.check_hostname = True
     ctx.verify_mode = ssl.CERT_REQUIRED
     return ctx
@@ -297,7 +304,7 @@ def curl_fetch(srv, work, wire, url, mech, user="alice", extra=()):
     """One curl run, one connection: every message by number (pop3://
     HOST:PORT/N), output exact wire bytes."""
     curl = need("curl")
-    argv = [curl, "-sS", "--max-time", str(TIMEOUT), "--cacert", srv.cert,
+    argv = [curl, "-sS", "--max-time", str(TIMEOUT), "--cacert", srv.ca,
             "-u", "%s:%s" % (user, USERS[user]),
             "--login-options", "AUTH=" + mech] + list(extra)
     outs = []
@@ -381,14 +388,14 @@ FETCHMAIL_CERT = "sslcertck sslcertfile \"%s\" sslcommonname localhost"
 @check
 def fetchmail_stls(srv, work, wire):
     fetchmail_fetch(srv, work, wire, srv.ports["tls-only"],
-                    "sslproto tls1.2+ " + FETCHMAIL_CERT % srv.cert)
+                    "sslproto tls1.2+ " + FETCHMAIL_CERT % srv.ca)
     expect_trace(srv, "fetchmail", stls=True, login=True)
 
 
 @check
 def fetchmail_pop3s(srv, work, wire):
     fetchmail_fetch(srv, work, wire, srv.ports["pop3s"],
-                    "ssl sslproto tls1.2+ " + FETCHMAIL_CERT % srv.cert)
+                    "ssl sslproto tls1.2+ " + FETCHMAIL_CERT % srv.ca)
     expect_trace(srv, "fetchmail", login=True)
 
 
@@ -402,7 +409,7 @@ def fetchmail_cram_md5(srv, work, wire):
 @check
 def fetchmail_stls_cram_md5(srv, work, wire):
     fetchmail_fetch(srv, work, wire, srv.ports["pop3"],
-                    "sslproto tls1.2+ " + FETCHMAIL_CERT % srv.cert,
+                    "sslproto tls1.2+ " + FETCHMAIL_CERT % srv.ca,
                     auth="cram-md5")
     expect_trace(srv, "fetchmail", stls=True, auth="CRAM-MD5")
 
@@ -435,7 +442,7 @@ def mpop_fetch(srv, work, wire, port, user, auth, starttls):
         f.write(USERS[user])
     run([mp, "--host=127.0.0.1", "--port=%d" % port, "--tls=on",
          "--tls-starttls=%s" % ("on" if starttls else "off"),
-         "--tls-trust-file=%s" % srv.cert, "--tls-certcheck=on",
+         "--tls-trust-file=%s" % srv.ca, "--tls-certcheck=on",
          "--auth=%s" % auth, "--user=%s" % user,
          "--passwordeval=cat %s" % pw,
          "--delivery=maildir,%s" % md, "--keep=on", "--only-new=off",
@@ -474,7 +481,7 @@ def netpop3_fetch(srv, work, wire, port, tls, mech, user="alice"):
     os.makedirs(out)
     env = dict(os.environ, POLYPOP_PASS=USERS[user])
     text = run([perl, os.path.join(HERE, "clients", "netpop3.pl"),
-                "--port", str(port), "--tls", tls, "--ca", srv.cert,
+                "--port", str(port), "--tls", tls, "--ca", srv.ca,
                 "--mech", mech, "--user", user, "--out", out,
                 "--timeout", "30"], env=env, timeout=TIMEOUT)
     print("# netpop3: %s" % " ".join(text.decode(errors="replace").split()))
@@ -537,9 +544,91 @@ def getmail_pop3s(srv, work, wire):
     got = clients.getmail_fetch(
         work, "type = SimplePOP3SSLRetriever\nserver = 127.0.0.1\n"
         "port = %d\nusername = alice\npassword = %s\nca_certs = %s\n"
-        % (srv.ports["pop3s"], USERS["alice"], srv.cert))
+        % (srv.ports["pop3s"], USERS["alice"], srv.ca))
     compare(got, [lf(w) for w in wire], "getmail")
     expect_trace(srv, "getmail", login=True)
+
+
+# -- a certificate the client does not trust ----------------------------
+
+def untrusted_attempts(srv, work):
+    """(client, attempt) pairs: each downloads from pop3s trusting SRV.ca
+    only.  Clients that are not installed are left out."""
+    def p_poplib(w):
+        p = poplib.POP3_SSL("127.0.0.1", srv.ports["pop3s"], timeout=30,
+                            context=context(srv))
+        p.quit()
+
+    def p_curl(w):
+        curl_fetch(srv, w, [b""], "pop3s://127.0.0.1:%d"
+                   % srv.ports["pop3s"], "PLAIN")
+
+    def p_fetchmail(w):
+        fetchmail_fetch(srv, w, [], srv.ports["pop3s"],
+                        "ssl sslproto tls1.2+ " + FETCHMAIL_CERT % srv.ca)
+
+    def p_mpop(w):
+        mpop_fetch(srv, w, [], srv.ports["pop3s"], "alice", "user",
+                   starttls=False)
+
+    def p_netpop3(w):
+        need_netpop3()
+        netpop3_fetch(srv, w, [], srv.ports["pop3s"], "ssl", "PLAIN")
+
+    def p_getmail(w):
+        clients.getmail_fetch(
+            w, "type = SimplePOP3SSLRetriever\nserver = 127.0.0.1\n"
+            "port = %d\nusername = alice\npassword = %s\nca_certs = %s\n"
+            % (srv.ports["pop3s"], USERS["alice"], srv.ca))
+
+    return [("poplib", p_poplib), ("curl", p_curl),
+            ("fetchmail", p_fetchmail), ("mpop", p_mpop),
+            ("Net::POP3", p_netpop3), ("getmail", p_getmail)]
+
+
+@check
+def untrusted_cert(srv, work, wire):
+    """Every client, trusting another self-signed certificate (same names)
+    instead of the server's, must refuse to go on: it fails, says why in
+    terms of the certificate, and no session logs in.  Shows that the
+    certificate checks above are really on."""
+    other = os.path.join(work, "other")
+    os.makedirs(other)
+    srv.ca, _ = make_cert(other)
+    refused = []
+    for what, attempt in untrusted_attempts(srv, work):
+        w = os.path.join(work, re.sub(r"\W", "", what))
+        os.makedirs(w)
+        try:
+            attempt(w)
+        except Skip:
+            continue
+        except ssl.SSLCertVerificationError:
+            refused.append(what)
+            continue
+        except HarnessError as e:
+            if not re.search(r"certif|trust|verif", str(e), re.I):
+                raise HarnessError("%s failed, but not over the "
+                                   "certificate: %s" % (what, e))
+            refused.append(what)
+            continue
+        raise HarnessError("%s went on with an untrusted certificate"
+                           % what)
+    print("# refused the untrusted certificate: %s" % ", ".join(refused),
+          flush=True)
+    if not refused:
+        raise HarnessError("no client could be tried")
+    # A refused handshake may leave a session without its closing note:
+    # read whatever the trace holds once the server had a moment.
+    time.sleep(0.5)
+    for n in sorted(os.listdir(srv.trace)):
+        with open(os.path.join(srv.trace, n), "rb") as f:
+            t = f.read().decode(errors="replace")
+        m = re.search(r"^\S+ C: (USER|PASS|AUTH|APOP|RETR)\b.*$", t,
+                      re.M | re.I)
+        if m:
+            raise HarnessError("a client went on with an untrusted "
+                               "certificate: %s" % m.group(0))
 
 
 def main():
