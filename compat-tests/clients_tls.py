@@ -181,6 +181,9 @@ def start_server(ns, name):
                            % (sorted(listening_ports(srv.proc.pid)),
                               srv.ports))
     srv.ports["tls-only"] = rest.pop()
+    # Descriptors at rest, for Server.stop()'s leak check, now that all
+    # three listeners are open.
+    srv.base_fds = srv.fd_count()
     return srv
 
 
@@ -374,7 +377,7 @@ def fetchmail_fetch(srv, work, wire, port, options, auth="password"):
                    options, mda))
     os.chmod(rc, 0o600)
     env = dict(os.environ, HOME=work, FETCHMAILHOME=work)
-    run([fm, "-f", rc, "--nodetach", "-v"], env=env, timeout=TIMEOUT)
+    run([fm, "-f", rc, "--nodetach", "-v"], env=env, timeout=TIMEOUT + 10)
     compare(clients.fetchmail_got(out), wire, "fetchmail")
 
 
@@ -544,7 +547,8 @@ def getmail_pop3s(srv, work, wire):
     got = clients.getmail_fetch(
         work, "type = SimplePOP3SSLRetriever\nserver = 127.0.0.1\n"
         "port = %d\nusername = alice\npassword = %s\nca_certs = %s\n"
-        % (srv.ports["pop3s"], USERS["alice"], srv.ca))
+        "timeout = %d\n" % (srv.ports["pop3s"], USERS["alice"], srv.ca,
+                             TIMEOUT))
     compare(got, [lf(w) for w in wire], "getmail")
     expect_trace(srv, "getmail", login=True)
 
@@ -579,7 +583,8 @@ def untrusted_attempts(srv, work):
         clients.getmail_fetch(
             w, "type = SimplePOP3SSLRetriever\nserver = 127.0.0.1\n"
             "port = %d\nusername = alice\npassword = %s\nca_certs = %s\n"
-            % (srv.ports["pop3s"], USERS["alice"], srv.ca))
+            "timeout = %d\n" % (srv.ports["pop3s"], USERS["alice"], srv.ca,
+                                 TIMEOUT))
 
     return [("poplib", p_poplib), ("curl", p_curl),
             ("fetchmail", p_fetchmail), ("mpop", p_mpop),
