@@ -220,7 +220,10 @@ def fetchmail_client(srv, work, wire):
                 % (srv.port, srv.users["alice"], getpass.getuser(), mda))
     os.chmod(rc, 0o600)
     env = dict(os.environ, HOME=work, FETCHMAILHOME=work)
-    run([fm, "-f", rc, "--nodetach", "-s"], env=env)
+    # Its own lock file: as root, fetchmail shares one system-wide lock
+    # and refuses to run beside another fetchmail (another test run).
+    run([fm, "-f", rc, "--nodetach", "-s", "--pidfile",
+         os.path.join(work, "fetchmail.pid")], env=env)
     got = fetchmail_got(out)
     compare(got, wire, "fetchmail")
 
@@ -483,7 +486,9 @@ def fetchmail_rfc1081_client(srv, work, wire):
                 % (srv.port, srv.users["alice"], getpass.getuser(), mda))
     os.chmod(rc, 0o600)
     env = dict(os.environ, HOME=work, FETCHMAILHOME=work)
-    run([fm, "-f", rc, "--nodetach", "-s"] + FETCHMAIL_1081_FLAGS, env=env)
+    run([fm, "-f", rc, "--nodetach", "-s", "--pidfile",
+         os.path.join(work, "fetchmail.pid")] + FETCHMAIL_1081_FLAGS,
+        env=env)
     got = fetchmail_got(out)
     compare(got, wire, "fetchmail")
     empty_after(srv, "fetchmail")

@@ -145,10 +145,21 @@ def listening_ports(pid):
 
 
 def start_server(ns, name):
+    """A running server (see the top of the file); srv.ports has "pop3",
+    "pop3s" and "tls-only", srv.cert the certificate, srv.trace the
+    --trace directory."""
     srv = common.Server(ns.polypopd, ns.conform, store=ns.store,
                         users=USERS,
                         fixtures={"alice": "hard", "carol": "hard"},
                         keep=ns.keep, name=name, listen=("pop3", "pop3s"))
+    try:
+        return setup_server(srv)
+    except BaseException:
+        srv.cleanup()           # kills a started server too
+        raise
+
+
+def setup_server(srv):
     srv.setup()
     with open(os.path.join(srv.dir, "users"), "w") as f:
         f.write("alice:{PLAIN}%s\n" % USERS["alice"])
@@ -377,7 +388,10 @@ def fetchmail_fetch(srv, work, wire, port, options, auth="password"):
                    options, mda))
     os.chmod(rc, 0o600)
     env = dict(os.environ, HOME=work, FETCHMAILHOME=work)
-    run([fm, "-f", rc, "--nodetach", "-v"], env=env, timeout=TIMEOUT + 10)
+    # Its own lock file: as root, fetchmail would share one system-wide
+    # and refuse to run beside another fetchmail.
+    run([fm, "-f", rc, "--nodetach", "-v", "--pidfile",
+         os.path.join(work, "fetchmail.pid")], env=env, timeout=TIMEOUT + 10)
     compare(clients.fetchmail_got(out), wire, "fetchmail")
 
 
