@@ -200,55 +200,80 @@ def setup_server(srv):
 
 # -- what the trace must show ------------------------------------------
 
+# polypopd's --trace note once a handshake is done (server/conn.c), for
+# implicit TLS and after STLS alike.
+TLS_NOTE = re.compile(r"^\S+ # TLS established: ")
+TLS = ("#TLS", "")
+
+
 def sessions(srv):
-    """Per traced connection: (file text, [(KEYWORD, ARG)]) of each
-    client line, e.g. ("AUTH", "SCRAM-SHA-256"); SASL responses appear
-    as their own (masked or base64) lines and match nothing asked for."""
+    """Per traced connection, its events in order: (KEYWORD, ARG) for
+    each client line, e.g. ("AUTH", "SCRAM-SHA-256"), and TLS where the
+    trace notes a finished handshake.  SASL responses are client lines of
+    their own (masked or base64) and match nothing asked for."""
     out = []
     for text in clients.trace_texts(srv.trace):
-        cmds = []
+        events = []
         for line in text.splitlines():
             m = re.match(r"^\S+ C: (\S*) ?(\S*)", line)
             if m:
-                cmds.append((m.group(1).upper(), m.group(2).upper()))
-        out.append((text, cmds))
+                events.append((m.group(1).upper(), m.group(2).upper()))
+            elif TLS_NOTE.match(line):
+                events.append(TLS)
+        out.append(events)
     return out
 
 
-def show(cmds):
-    return clients.summary(["%s %s" % c if c[0] == "AUTH" else c[0]
-                            for c in cmds])
+def show(events):
+    """'CAPA STLS TLS CAPA AUTH CRAM-MD5 (sasl) RETRx8 QUIT'."""
+    def one(e):
+        if e == TLS:
+            return "TLS"
+        if e[0] == "AUTH":
+            return "AUTH " + e[1]
+        return e[0] if re.fullmatch(r"[A-Z]{3,8}", e[0]) else "(sasl)"
+    return clients.summary([one(e) for e in events])
 
 
-def expect_trace(srv, what, stls=False, auth=None, login=False):
-    """Every session that retrieved mail (RETR) must have sent, in order:
-    STLS (if STLS) before anything but CAPA, then AUTH MECH (if AUTH;
-    then no USER/PASS/APOP anywhere) or USER and PASS (if LOGIN).  No
-    session may send STLS unless asked (pop3s checks)."""
+def expect_trace(srv, what, tls, auth=None, login=False):
+    """Every session that retrieved mail (RETR) must show, in order:
+    TLS "implicit": the handshake before any command; "stls": only CAPA
+    before STLS, and the handshake right after it; "none": no TLS and no
+    STLS.  Then AUTH MECH (if AUTH; and no USER, PASS or APOP at all) or
+    USER and PASS (if LOGIN), before the first RETR."""
     per = sessions(srv)
-    for i, (_, cmds) in enumerate(per, 1):
-        print("# %s session %d sent: %s" % (what, i, show(cmds)),
-              flush=True)
-    every = " / ".join(show(c) for _, c in per)
-    fetching = [c for _, c in per if any(k == "RETR" for k, _ in c)]
+    for i, events in enumerate(per, 1):
+        print("# %s session %d: %s" % (what, i, show(events)), flush=True)
+    every = " / ".join(show(e) for e in per)
+    fetching = [e for e in per if any(k == "RETR" for k, _ in e)]
     if not fetching:
         raise HarnessError("%s: no traced session sent RETR: %s"
                            % (what, every))
-    for cmds in fetching:
-        words = [k for k, _ in cmds]
-        if stls:
+    for events in fetching:
+        words = [k for k, _ in events]
+        if tls == "implicit" and words[0] != TLS[0]:
+            raise HarnessError("%s: a command before the TLS handshake on "
+                               "pop3s: %s" % (what, every))
+        if tls == "stls":
             if "STLS" not in words:
                 raise HarnessError("%s never sent STLS: %s" % (what, every))
-            before = set(words[:words.index("STLS")]) - {"CAPA"}
+            k = words.index("STLS")
+            before = set(words[:k]) - {"CAPA"}
             if before:
                 raise HarnessError("%s sent %s before STLS: %s"
                                    % (what, " ".join(sorted(before)), every))
+            if words[k + 1:k + 2] != [TLS[0]]:
+                raise HarnessError("%s: no TLS handshake right after STLS: "
+                                   "%s" % (what, every))
         elif "STLS" in words:
-            raise HarnessError("%s sent STLS on implicit TLS or without "
-                               "TLS: %s" % (what, every))
+            raise HarnessError("%s sent STLS (%s TLS expected): %s"
+                               % (what, tls, every))
+        if tls == "none" and TLS[0] in words:
+            raise HarnessError("%s: TLS where none was asked for: %s"
+                               % (what, every))
         first_retr = words.index("RETR")
         if auth:
-            if ("AUTH", auth) not in cmds[:first_retr]:
+            if ("AUTH", auth) not in events[:first_retr]:
                 raise HarnessError("%s did not authenticate with AUTH %s: "
                                    "%s" % (what, auth, every))
             plain = {"USER", "PASS", "APOP"} & set(words)
@@ -300,7 +325,7 @@ def poplib_stls(srv, work, wire):
         raise HarnessError("poplib: no TLS socket after stls()")
     print("# poplib: %s %s" % (p.sock.version(), p.sock.cipher()[0]))
     poplib_fetch(p, "poplib", wire)
-    expect_trace(srv, "poplib", stls=True, login=True)
+    expect_trace(srv, "poplib", "stls", login=True)
 
 
 @check
@@ -309,7 +334,7 @@ def poplib_pop3s(srv, work, wire):
                         context=context(srv))
     print("# poplib: %s %s" % (p.sock.version(), p.sock.cipher()[0]))
     poplib_fetch(p, "poplib", wire)
-    expect_trace(srv, "poplib", login=True)
+    expect_trace(srv, "poplib", "implicit", login=True)
 
 
 # -- curl ---------------------------------------------------------------
@@ -337,14 +362,14 @@ def curl_fetch(srv, work, wire, url, mech, user="alice", extra=()):
 def curl_pop3s_plain(srv, work, wire):
     curl_fetch(srv, work, wire, "pop3s://127.0.0.1:%d" % srv.ports["pop3s"],
                "PLAIN")
-    expect_trace(srv, "curl", auth="PLAIN")
+    expect_trace(srv, "curl", "implicit", auth="PLAIN")
 
 
 @check
 def curl_stls_cram_md5(srv, work, wire):
     curl_fetch(srv, work, wire, "pop3://127.0.0.1:%d" % srv.ports["pop3"],
                "CRAM-MD5", extra=["--ssl-reqd"])
-    expect_trace(srv, "curl", stls=True, auth="CRAM-MD5")
+    expect_trace(srv, "curl", "stls", auth="CRAM-MD5")
 
 
 @check
@@ -352,7 +377,7 @@ def curl_stls_login(srv, work, wire):
     curl_fetch(srv, work, wire,
                "pop3://127.0.0.1:%d" % srv.ports["tls-only"], "LOGIN",
                extra=["--ssl-reqd"])
-    expect_trace(srv, "curl", stls=True, auth="LOGIN")
+    expect_trace(srv, "curl", "stls", auth="LOGIN")
 
 
 @check
@@ -367,7 +392,7 @@ def curl_scram_sha_256(srv, work, wire):
                    "features (Debian 12's curl is built without libgsasl)")
     curl_fetch(srv, work, wire, "pop3s://127.0.0.1:%d" % srv.ports["pop3s"],
                "SCRAM-SHA-256", user="carol")
-    expect_trace(srv, "curl", auth="SCRAM-SHA-256")
+    expect_trace(srv, "curl", "implicit", auth="SCRAM-SHA-256")
 
 
 # -- fetchmail ----------------------------------------------------------
@@ -406,21 +431,21 @@ FETCHMAIL_CERT = "sslcertck sslcertfile \"%s\" sslcommonname localhost"
 def fetchmail_stls(srv, work, wire):
     fetchmail_fetch(srv, work, wire, srv.ports["tls-only"],
                     "sslproto tls1.2+ " + FETCHMAIL_CERT % srv.ca)
-    expect_trace(srv, "fetchmail", stls=True, login=True)
+    expect_trace(srv, "fetchmail", "stls", login=True)
 
 
 @check
 def fetchmail_pop3s(srv, work, wire):
     fetchmail_fetch(srv, work, wire, srv.ports["pop3s"],
                     "ssl sslproto tls1.2+ " + FETCHMAIL_CERT % srv.ca)
-    expect_trace(srv, "fetchmail", login=True)
+    expect_trace(srv, "fetchmail", "implicit", login=True)
 
 
 @check
 def fetchmail_cram_md5(srv, work, wire):
     fetchmail_fetch(srv, work, wire, srv.ports["pop3"], "sslproto ''",
                     auth="cram-md5")
-    expect_trace(srv, "fetchmail", auth="CRAM-MD5")
+    expect_trace(srv, "fetchmail", "none", auth="CRAM-MD5")
 
 
 @check
@@ -428,7 +453,7 @@ def fetchmail_stls_cram_md5(srv, work, wire):
     fetchmail_fetch(srv, work, wire, srv.ports["pop3"],
                     "sslproto tls1.2+ " + FETCHMAIL_CERT % srv.ca,
                     auth="cram-md5")
-    expect_trace(srv, "fetchmail", stls=True, auth="CRAM-MD5")
+    expect_trace(srv, "fetchmail", "stls", auth="CRAM-MD5")
 
 
 @check
@@ -473,21 +498,21 @@ def mpop_fetch(srv, work, wire, port, user, auth, starttls):
 def mpop_pop3s_scram_sha_256(srv, work, wire):
     mpop_fetch(srv, work, wire, srv.ports["pop3s"], "carol",
                "scram-sha-256", starttls=False)
-    expect_trace(srv, "mpop", auth="SCRAM-SHA-256")
+    expect_trace(srv, "mpop", "implicit", auth="SCRAM-SHA-256")
 
 
 @check
 def mpop_stls_scram_sha_256(srv, work, wire):
     mpop_fetch(srv, work, wire, srv.ports["pop3"], "carol",
                "scram-sha-256", starttls=True)
-    expect_trace(srv, "mpop", stls=True, auth="SCRAM-SHA-256")
+    expect_trace(srv, "mpop", "stls", auth="SCRAM-SHA-256")
 
 
 @check
 def mpop_stls_user(srv, work, wire):
     mpop_fetch(srv, work, wire, srv.ports["tls-only"], "alice", "user",
                starttls=True)
-    expect_trace(srv, "mpop", stls=True, login=True)
+    expect_trace(srv, "mpop", "stls", login=True)
 
 
 # -- Perl Net::POP3 ------------------------------------------------------
@@ -534,14 +559,14 @@ def need_netpop3(cyrus=False):
 def netpop3_stls_cram_md5(srv, work, wire):
     need_netpop3()
     netpop3_fetch(srv, work, wire, srv.ports["pop3"], "stls", "CRAM-MD5")
-    expect_trace(srv, "Net::POP3", stls=True, auth="CRAM-MD5")
+    expect_trace(srv, "Net::POP3", "stls", auth="CRAM-MD5")
 
 
 @check
 def netpop3_ssl_plain(srv, work, wire):
     need_netpop3()
     netpop3_fetch(srv, work, wire, srv.ports["pop3s"], "ssl", "PLAIN")
-    expect_trace(srv, "Net::POP3", auth="PLAIN")
+    expect_trace(srv, "Net::POP3", "implicit", auth="PLAIN")
 
 
 @check
@@ -549,7 +574,7 @@ def netpop3_stls_scram_sha_256(srv, work, wire):
     need_netpop3(cyrus=True)
     netpop3_fetch(srv, work, wire, srv.ports["pop3"], "stls",
                   "SCRAM-SHA-256", user="carol")
-    expect_trace(srv, "Net::POP3", stls=True, auth="SCRAM-SHA-256")
+    expect_trace(srv, "Net::POP3", "stls", auth="SCRAM-SHA-256")
 
 
 # -- getmail6 ------------------------------------------------------------
@@ -564,7 +589,7 @@ def getmail_pop3s(srv, work, wire):
         "timeout = %d\n" % (srv.ports["pop3s"], USERS["alice"], srv.ca,
                              TIMEOUT))
     compare(got, [lf(w) for w in wire], "getmail")
-    expect_trace(srv, "getmail", login=True)
+    expect_trace(srv, "getmail", "implicit", login=True)
 
 
 # -- a certificate the client does not trust ----------------------------
