@@ -42,6 +42,7 @@ Checks (NAME-STORE):
   fetchmail-scram        skipped: fetchmail 6.4 has no SCRAM
   mpop-pop3s-scram-sha-256    tls on, tls_starttls off, auth scram-sha-256
   mpop-stls-scram-sha-256     tls on, tls_starttls on, auth scram-sha-256
+  mpop-scram-sha-1       tls off, auth scram-sha-1 (alice's {PLAIN})
   mpop-stls-user         tls on, tls_starttls on on tls-only, auth user
   netpop3-stls-cram-md5  Net::POP3 starttls() then auth() CRAM-MD5
   netpop3-ssl-plain      Net::POP3 SSL => 1 on pop3s, auth() PLAIN
@@ -472,7 +473,7 @@ def fetchmail_scram(srv, work, wire):
 
 # -- mpop ----------------------------------------------------------------
 
-def mpop_fetch(srv, work, wire, port, user, auth, starttls):
+def mpop_fetch(srv, work, wire, port, user, auth, starttls, tls=True):
     mp = need("mpop")
     md = os.path.join(work, "Maildir")
     for sub in ("new", "cur", "tmp"):
@@ -482,7 +483,8 @@ def mpop_fetch(srv, work, wire, port, user, auth, starttls):
     pw = os.path.join(work, "pw")
     with open(pw, "w") as f:
         f.write(USERS[user])
-    run([mp, "--host=127.0.0.1", "--port=%d" % port, "--tls=on",
+    run([mp, "--host=127.0.0.1", "--port=%d" % port,
+         "--tls=%s" % ("on" if tls else "off"),
          "--tls-starttls=%s" % ("on" if starttls else "off"),
          "--tls-trust-file=%s" % srv.ca, "--tls-certcheck=on",
          "--auth=%s" % auth, "--user=%s" % user,
@@ -506,6 +508,15 @@ def mpop_stls_scram_sha_256(srv, work, wire):
     mpop_fetch(srv, work, wire, srv.ports["pop3"], "carol",
                "scram-sha-256", starttls=True)
     expect_trace(srv, "mpop", "stls", auth="SCRAM-SHA-256")
+
+
+@check
+def mpop_scram_sha_1(srv, work, wire):
+    """SCRAM-SHA-1 without TLS, for a {PLAIN} user (the server derives
+    the SCRAM keys from the password)."""
+    mpop_fetch(srv, work, wire, srv.ports["pop3"], "alice", "scram-sha-1",
+               starttls=False, tls=False)
+    expect_trace(srv, "mpop", "none", auth="SCRAM-SHA-1")
 
 
 @check
