@@ -87,8 +87,16 @@ def need(prog):
 
 
 def run(argv, env=None, timeout=120):
-    r = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                       env=env, timeout=timeout)
+    """Runs a client; a non-zero exit or a timeout raises HarnessError
+    with the tail of its output."""
+    try:
+        r = subprocess.run(argv, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, env=env,
+                           timeout=timeout)
+    except subprocess.TimeoutExpired as e:
+        raise HarnessError("%s timed out after %ds: %s" % (
+            os.path.basename(argv[0]), timeout,
+            (e.output or b"").decode(errors="replace")[-1500:]))
     if r.returncode != 0:
         raise HarnessError("%s exited %d: %s" % (
             os.path.basename(argv[0]), r.returncode,
@@ -176,15 +184,32 @@ def curl_client(srv, work, wire):
     compare(got, wire, "curl")
 
 
-@client
-def fetchmail_client(srv, work, wire):
-    fm = need("fetchmail")
+def fetchmail_mda(work):
+    """(OUT, MDA): a directory and an MDA script that stores each message
+    fetchmail hands it, unchanged, as one file in it."""
     out = os.path.join(work, "out")
     os.makedirs(out)
     mda = os.path.join(work, "mda.sh")
     with open(mda, "w") as f:
         f.write('#!/bin/sh\nexec cat > "$(mktemp %s/msg.XXXXXX)"\n' % out)
     os.chmod(mda, 0o755)
+    return out, mda
+
+
+def fetchmail_got(out):
+    """The messages fetchmail_mda's script stored, minus the Received:
+    header fetchmail puts first."""
+    got = []
+    for n in sorted(os.listdir(out)):
+        with open(os.path.join(out, n), "rb") as f:
+            got.append(strip_header(f.read(), "Received"))
+    return got
+
+
+@client
+def fetchmail_client(srv, work, wire):
+    fm = need("fetchmail")
+    out, mda = fetchmail_mda(work)
     rc = os.path.join(work, "fetchmailrc")
     with open(rc, "w") as f:
         f.write("set no syslog\n"
@@ -195,16 +220,18 @@ def fetchmail_client(srv, work, wire):
                 % (srv.port, srv.users["alice"], getpass.getuser(), mda))
     os.chmod(rc, 0o600)
     env = dict(os.environ, HOME=work, FETCHMAILHOME=work)
-    run([fm, "-f", rc, "--nodetach", "-s"], env=env)
-    got = []
-    for n in sorted(os.listdir(out)):
-        with open(os.path.join(out, n), "rb") as f:
-            got.append(strip_header(f.read(), "Received"))
+    # Its own lock file: as root, fetchmail shares one system-wide lock
+    # and refuses to run beside another fetchmail (another test run).
+    run([fm, "-f", rc, "--nodetach", "-s", "--pidfile",
+         os.path.join(work, "fetchmail.pid")], env=env)
+    got = fetchmail_got(out)
     compare(got, wire, "fetchmail")
 
 
-@client
-def getmail_client(srv, work, wire):
+def getmail_fetch(work, retriever):
+    """Runs getmail with RETRIEVER (the [retriever] lines after 'type')
+    into a fresh Maildir; returns the messages minus the Return-Path:
+    header getmail adds."""
     gm = need("getmail")
     md = os.path.join(work, "Maildir")
     user = ""
@@ -222,20 +249,25 @@ def getmail_client(srv, work, wire):
         for sub in ("", "new", "cur", "tmp"):
             os.chown(os.path.join(md, sub), pw.pw_uid, pw.pw_gid)
     with open(os.path.join(work, "getmailrc"), "w") as f:
-        f.write("[retriever]\ntype = SimplePOP3Retriever\n"
-                "server = 127.0.0.1\nport = %d\nusername = alice\n"
-                "password = %s\n\n"
+        f.write("[retriever]\n%s\n"
                 "[destination]\ntype = Maildir\npath = %s/\n%s\n"
                 "[options]\nread_all = true\ndelete = false\n"
                 "delivered_to = false\nreceived = false\n"
                 "message_log_syslog = false\nverbose = 0\n"
-                % (srv.port, srv.users["alice"], md, user))
+                % (retriever, md, user))
     try:
         run([gm, "--getmaildir", work, "--rcfile", "getmailrc"])
-        got = [strip_header(m, "Return-Path") for m in read_maildir(md)]
+        return [strip_header(m, "Return-Path") for m in read_maildir(md)]
     finally:
         if user:
             shutil.rmtree(os.path.dirname(md), ignore_errors=True)
+
+
+@client
+def getmail_client(srv, work, wire):
+    got = getmail_fetch(work, "type = SimplePOP3Retriever\n"
+                        "server = 127.0.0.1\nport = %d\nusername = alice\n"
+                        "password = %s\n" % (srv.port, srv.users["alice"]))
     compare(got, [lf(w) for w in wire], "getmail")
 
 
@@ -262,11 +294,10 @@ def mpop_client(srv, work, wire):
 RFC1081_CMDS = {"USER", "PASS", "STAT", "LIST", "RETR", "DELE", "QUIT"}
 
 
-def traced_commands(srv, sessions, timeout=5):
-    """The keywords the clients sent, one list per session in connection
-    order, from polypopd --trace DIR (lines 'HH:MM:SS.mmm C: LINE | ...').
-    Waits until SESSIONS files each end with '# connection closed'."""
-    tdir = os.path.join(srv.dir, "trace")
+def trace_texts(tdir, sessions=None, timeout=5):
+    """The texts of polypopd's --trace files in TDIR, in connection order,
+    once SESSIONS of them (None: all there are, at least one) end with
+    '# connection closed'; fewer within TIMEOUT seconds is an error."""
     deadline = time.monotonic() + timeout
     while True:
         names = sorted((n for n in os.listdir(tdir) if n.endswith(".trace")),
@@ -276,13 +307,23 @@ def traced_commands(srv, sessions, timeout=5):
             with open(os.path.join(tdir, n), "rb") as f:
                 texts.append(f.read().decode(errors="replace"))
         done = [t for t in texts if "# connection closed" in t]
-        if len(done) >= sessions or time.monotonic() > deadline:
+        want = (len(names) or 1) if sessions is None else sessions
+        if len(done) >= want or time.monotonic() > deadline:
             break
         time.sleep(0.05)
-    if len(names) != sessions or len(done) != sessions:
-        raise HarnessError("expected %d closed sessions in %s, found %d "
-                           "(%d closed)" % (sessions, tdir, len(names),
-                                            len(done)))
+    if len(done) != len(names) or (sessions is not None and
+                                   len(names) != sessions) or not names:
+        raise HarnessError("expected %s closed sessions in %s, found %d "
+                           "(%d closed)" % (sessions or "all", tdir,
+                                            len(names), len(done)))
+    return texts
+
+
+def traced_commands(srv, sessions, timeout=5):
+    """The keywords the clients sent, one list per session in connection
+    order, from polypopd --trace DIR (lines 'HH:MM:SS.mmm C: LINE | ...').
+    Waits until SESSIONS files each end with '# connection closed'."""
+    texts = trace_texts(os.path.join(srv.dir, "trace"), sessions, timeout)
     out = []
     for t in texts:
         cmds = []
@@ -434,12 +475,7 @@ def fetchmail_rfc1081_client(srv, work, wire):
     the mail is fetched (exact wire bytes minus Received:) and deleted,
     and the trace shows only RFC 1081 commands."""
     fm = need("fetchmail")
-    out = os.path.join(work, "out")
-    os.makedirs(out)
-    mda = os.path.join(work, "mda.sh")
-    with open(mda, "w") as f:
-        f.write('#!/bin/sh\nexec cat > "$(mktemp %s/msg.XXXXXX)"\n' % out)
-    os.chmod(mda, 0o755)
+    out, mda = fetchmail_mda(work)
     rc = os.path.join(work, "fetchmailrc")
     with open(rc, "w") as f:
         f.write("set no syslog\n"
@@ -450,11 +486,10 @@ def fetchmail_rfc1081_client(srv, work, wire):
                 % (srv.port, srv.users["alice"], getpass.getuser(), mda))
     os.chmod(rc, 0o600)
     env = dict(os.environ, HOME=work, FETCHMAILHOME=work)
-    run([fm, "-f", rc, "--nodetach", "-s"] + FETCHMAIL_1081_FLAGS, env=env)
-    got = []
-    for n in sorted(os.listdir(out)):
-        with open(os.path.join(out, n), "rb") as f:
-            got.append(strip_header(f.read(), "Received"))
+    run([fm, "-f", rc, "--nodetach", "-s", "--pidfile",
+         os.path.join(work, "fetchmail.pid")] + FETCHMAIL_1081_FLAGS,
+        env=env)
+    got = fetchmail_got(out)
     compare(got, wire, "fetchmail")
     empty_after(srv, "fetchmail")
     check_commands(srv, "fetchmail", 2, RFC1081_CMDS,
