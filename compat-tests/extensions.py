@@ -15,7 +15,9 @@ holding {PLAIN}, {SCRAM-SHA-256}, {SCRAM-SHA-1} and (with doveadm)
 {CRAM-MD5} secrets.  The SASL client side is written here from the RFCs,
 SCRAM's server signature included.  Reply syntax is asserted exactly where
 an RFC fixes it; for human text only the status and the response code.
-Every socket read has a timeout.  Prints ok/FAIL/skip lines and
+Every socket read has a timeout (10 s; EXT_TIMEOUT=SECONDS in the
+environment changes it, e.g. for a reference peer with growing auth
+penalties).  Prints ok/FAIL/skip lines and
 'N passed, N failed, N skipped'; exits non-zero on failure.
 """
 
