@@ -275,6 +275,19 @@ session_close(struct session *s)
 		conn_destroy(s);
 }
 
+_Static_assert(SESSION_LINE_MAX <= CONN_INBUF,
+    "a line of SESSION_LINE_MAX must fit the input buffer");
+
+void
+session_set_line_max(struct session *s, size_t max)
+{
+	if (max == 0)
+		max = s->proto->max_line;
+	if (max > SESSION_LINE_MAX)
+		max = SESSION_LINE_MAX;
+	s->lr.max = max;
+}
+
 int
 session_handoff(struct session *s, const struct proto_ops *to,
     const char *line, size_t len)
