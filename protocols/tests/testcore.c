@@ -374,6 +374,18 @@ testcore_b64dec(const char *in, unsigned char *out, size_t size)
 	return (long)(o - pad);
 }
 
+/* A decoded SASL field into one of the login buffers, cut to fit. */
+static void
+testcore_copy(char *dst, size_t size, const char *src)
+{
+	size_t n = strlen(src);
+
+	if (n >= size)
+		n = size - 1;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+}
+
 static const char *
 testcore_mechs(const struct session *s)
 {
@@ -457,20 +469,20 @@ testcore_sasl(struct session *s)
 			s->sasl_cb(s, SESSION_LOGIN_FAIL, NULL);
 			break;
 		}
-		snprintf(s->login_user, sizeof(s->login_user), "%s",
+		testcore_copy(s->login_user, sizeof(s->login_user),
 		    (const char *)a + 1);
-		snprintf(s->login_secret, sizeof(s->login_secret), "%s",
+		testcore_copy(s->login_secret, sizeof(s->login_secret),
 		    (const char *)b + 1);
 		testcore_sasl_check(s);
 		break;
 	case TESTCORE_SASL_LOGIN_USER:
-		snprintf(s->login_user, sizeof(s->login_user), "%s",
+		testcore_copy(s->login_user, sizeof(s->login_user),
 		    (const char *)buf);
 		s->sasl = TESTCORE_SASL_LOGIN_PASS;
 		s->sasl_cb(s, SESSION_LOGIN_CONTINUE, "UGFzc3dvcmQ6");
 		break;
 	case TESTCORE_SASL_LOGIN_PASS:
-		snprintf(s->login_secret, sizeof(s->login_secret), "%s",
+		testcore_copy(s->login_secret, sizeof(s->login_secret),
 		    (const char *)buf);
 		testcore_sasl_check(s);
 		break;
