@@ -265,6 +265,31 @@ START_TEST(test_auth_overflow)
 }
 END_TEST
 
+START_TEST(test_auth_long_response)
+{
+	char line[2100];
+
+	start();
+	/* Commands stay limited to 255 octets (RFC 2449 §4), but while a
+	 * response is awaited the module asks the core for longer lines:
+	 * RFC 5034 §4, "these BASE64 strings may be of arbitrary length".
+	 * A 2,000-octet response reaches the mechanism whole. */
+	ck_assert_uint_eq(s->line_max, 0);
+	say("AUTH PLAIN", "+ \r\n");
+	ck_assert_uint_eq(s->line_max, SESSION_LINE_MAX);
+	memset(line, 'A', 2000);
+	line[2000] = '\0';
+	testcore_clear(s);
+	testcore_line(s, line);
+	ck_assert_uint_eq(strlen(s->sasl_last_in), 2000);
+	/* The exchange is over: lines are commands again, 255 at most. */
+	ck_assert_uint_eq(s->line_max, 0);
+	say("AUTH PLAIN", "+ \r\n");
+	say("*", "-ERR Authentication cancelled.\r\n");
+	ck_assert_uint_eq(s->line_max, 0);
+}
+END_TEST
+
 START_TEST(test_auth_delay_and_temp)
 {
 	start();
@@ -800,6 +825,7 @@ ext_suite(void)
 	tcase_add_test(tc, test_auth_cancel_and_bad_base64);
 	tcase_add_test(tc, test_auth_final_data);
 	tcase_add_test(tc, test_auth_overflow);
+	tcase_add_test(tc, test_auth_long_response);
 	tcase_add_test(tc, test_auth_delay_and_temp);
 	tcase_add_test(tc, test_auth_trace_mask);
 	tcase_add_test(tc, test_stls_unavailable);

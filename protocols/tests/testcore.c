@@ -562,7 +562,7 @@ testcore_line_len(struct session *s, const char *line, size_t len)
 	if (s->req != TESTCORE_NONE)
 		testcore_fail("line while a request is pending");
 	/* proto.h: never longer than max_line - 1 octets, never an LF. */
-	if (len >= s->ops->max_line || memchr(line, '\n', len) != NULL)
+	if (len >= (s->line_max ? s->line_max : s->ops->max_line) || memchr(line, '\n', len) != NULL)
 		testcore_fail("line the core would not deliver");
 	s->ops->line(s, line, len);
 	testcore_run(s);
@@ -888,6 +888,12 @@ session_sasl_step(struct session *s, const char *response,
 	s->sasl_steps++;
 	s->sasl_cb = cb;
 	testcore_sasl_input(s, response);
+}
+
+void
+session_set_line_max(struct session *s, size_t max)
+{
+	s->line_max = max > SESSION_LINE_MAX ? SESSION_LINE_MAX : max;
 }
 
 void

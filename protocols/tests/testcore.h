@@ -158,7 +158,9 @@ struct session {
 	int sasl_badmech;		/* answer BADMECH at the next run */
 	session_sasl_cb *sasl_cb;
 	unsigned sasl_starts, sasl_steps, sasl_aborts;
-	char sasl_last_in[512];		/* what the module passed last */
+	/* session_set_line_max(): 0 = the module's max_line. */
+	size_t line_max;
+	char sasl_last_in[SESSION_LINE_MAX];		/* what the module passed last */
 	int tls_cert, tls_active, plaintext_tls_only;
 	session_tls_cb *tls_cb;
 	unsigned starttls;
