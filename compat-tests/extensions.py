@@ -1340,6 +1340,58 @@ def in_use(a):
         return srv.stop()
 
 
+def login_reply(srv):
+    """PASS's reply for alice on a fresh connection."""
+    c = srv.connect()
+    c.cmd("USER alice")
+    r = c.cmd("PASS secret", ok=None)
+    c.close()
+    return r
+
+
+@test
+def sys_codes(a):
+    """RFC 3206 §4: a maildrop that cannot be opened gets [SYS/TEMP]
+    when trying again later may help and [SYS/PERM] when it needs an
+    administrator; either way the session stays in AUTHORIZATION and
+    nothing is lost."""
+    with a.server(tls=False) as srv:
+        path = srv.mailbox_path("alice")
+        if srv.store == "maildir":
+            # cur/ is a file: an I/O failure, nothing permanent known.
+            cur = os.path.join(path, "cur")
+            os.rename(cur, cur + ".away")
+            with open(cur, "wb") as f:
+                f.write(b"not a directory\n")
+            r = login_reply(srv)
+            os.unlink(cur)
+            os.rename(cur + ".away", cur)
+            check(r.startswith(b"-ERR [SYS/TEMP]"), "cur/ a file: %r" % r)
+        else:
+            # The mbox is a directory: the open fails (EISDIR).
+            os.rename(path, path + ".away")
+            os.mkdir(path)
+            r = login_reply(srv)
+            os.rmdir(path)
+            os.rename(path + ".away", path)
+            check(r.startswith(b"-ERR [SYS/TEMP]"), "mbox a directory: %r"
+                  % r)
+            # A symbolic link is refused (O_NOFOLLOW): an administrator
+            # must look at it, so [SYS/PERM].
+            os.rename(path, path + ".away")
+            os.symlink(path + ".away", path)
+            r = login_reply(srv)
+            os.unlink(path)
+            os.rename(path + ".away", path)
+            check(r.startswith(b"-ERR [SYS/PERM]"), "mbox a symlink: %r"
+                  % r)
+        # Repaired, the same user logs in and finds every message.
+        c = srv.login()
+        check(c.stat()[0] == len(srv.wire("basic")), "STAT after repair")
+        c.quit()
+        return srv.stop()
+
+
 # -- UTF8 and LANG -------------------------------------------------------
 
 @test
