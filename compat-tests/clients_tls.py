@@ -121,30 +121,6 @@ def make_cert(d):
     return cert, key
 
 
-def listening_ports(pid):
-    """The TCP ports PID listens on (from /proc), for the listener whose
-    'listening pop3 ...' line common.Server does not keep (it keys ports
-    by protocol, and two listeners here are pop3)."""
-    inodes = set()
-    fd_dir = "/proc/%d/fd" % pid
-    for fd in os.listdir(fd_dir):
-        try:
-            m = re.match(r"socket:\[(\d+)\]", os.readlink(
-                os.path.join(fd_dir, fd)))
-        except OSError:
-            continue
-        if m:
-            inodes.add(m.group(1))
-    ports = set()
-    with open("/proc/net/tcp") as f:
-        for line in f.readlines()[1:]:
-            fields = line.split()
-            # local_address is HEXIP:HEXPORT; state 0A is LISTEN.
-            if fields[3] == "0A" and fields[9] in inodes:
-                ports.add(int(fields[1].split(":")[1], 16))
-    return ports
-
-
 def start_server(ns, name):
     """A running server (see the top of the file); srv.ports has "pop3",
     "pop3s" and "tls-only", srv.cert the certificate, srv.trace the
@@ -152,7 +128,9 @@ def start_server(ns, name):
     srv = common.Server(ns.polypopd, ns.conform, store=ns.store,
                         users=USERS,
                         fixtures={"alice": "hard", "carol": "hard"},
-                        keep=ns.keep, name=name, listen=("pop3", "pop3s"))
+                        keep=ns.keep, name=name,
+                        listen=("pop3", "pop3s",
+                                "pop3,plaintext-auth=tls"))
     try:
         return setup_server(srv)
     except BaseException:
@@ -173,26 +151,15 @@ def setup_server(srv):
     srv.ca = srv.cert
     srv.trace = os.path.join(srv.dir, "trace")
     os.makedirs(srv.trace)
-    # The plaintext-auth=tls listener comes last so that its line is
-    # after the plain pop3 one, which common.Server keeps as "pop3".
     srv.extra_args = ["--tls-cert", srv.cert, "--tls-key", srv.key,
-                      "--trace", srv.trace,
-                      "--listen", "pop3@127.0.0.1:0,plaintext-auth=tls"]
+                      "--trace", srv.trace]
     srv.start()
-    # start() returns after two 'listening' lines; the third listener may
-    # be a moment behind them.
-    deadline = time.monotonic() + 10
-    while True:
-        rest = listening_ports(srv.proc.pid) - set(srv.ports.values())
-        if rest or time.monotonic() > deadline:
-            break
-        time.sleep(0.05)
-    if len(rest) != 1:
-        raise HarnessError("cannot tell the plaintext-auth=tls listener: "
-                           "listening on %s, stdout named %s"
-                           % (sorted(listening_ports(srv.proc.pid)),
-                              srv.ports))
-    srv.ports["tls-only"] = rest.pop()
+    # Two listeners are "pop3": the plaintext-auth=tls one is the last
+    # line, as it is the last --listen.
+    name, port = srv.listening[2]
+    if name != "pop3":
+        raise HarnessError("third listening line is %r, not pop3" % name)
+    srv.ports["tls-only"] = port
     # Descriptors at rest, for Server.stop()'s leak check, now that all
     # three listeners are open.
     srv.base_fds = srv.fd_count()

@@ -162,55 +162,16 @@ class ExtServer(common.Server):
         return self
 
     def argv(self):
-        argv = [self.polypopd]
-        for spec in self.listens:
-            proto, _, opts = spec.partition(",")
-            argv += ["--listen", "%s@127.0.0.1:0%s"
-                     % (proto, "," + opts if opts else "")]
-        argv += ["--users", os.path.join(self.dir, "users"),
-                 "--mail", self.location,
-                 "--config", os.path.join(self.dir, "polypop.conf")]
+        self.listen = self.listens
+        self.extra_args = self.extra
         if self.tls:
-            argv += ["--tls-cert", self.cert, "--tls-key", self.key]
-        return argv + self.extra
+            self.extra_args = ["--tls-cert", self.cert,
+                               "--tls-key", self.key] + self.extra
+        return super().argv()
 
     def start(self, timeout=20):
-        self.errf = open(self.stderr_path, "ab")
-        self.proc = subprocess.Popen(self.argv(), stdout=subprocess.PIPE,
-                                     stderr=self.errf,
-                                     stdin=subprocess.DEVNULL,
-                                     start_new_session=True)
-        deadline = time.monotonic() + timeout
-        fd = self.proc.stdout.fileno()
-        buf, lines = b"", []
-        while len(lines) < len(self.listens):
-            if b"\n" in buf:
-                line, buf = buf.split(b"\n", 1)
-                if line.startswith(b"listening"):
-                    lines.append(line.decode(errors="replace"))
-                continue
-            left = deadline - time.monotonic()
-            if left <= 0:
-                self.kill()
-                raise HarnessError("no 'listening' lines within %ds; log:\n%s"
-                                   % (timeout, self.log_tail()))
-            r, _, _ = select.select([fd], [], [], left)
-            if r:
-                chunk = os.read(fd, 4096)
-                if not chunk:
-                    rc = self.proc.wait()
-                    raise HarnessError("server exited (status %s) before "
-                                       "listening; log:\n%s"
-                                       % (rc, self.log_tail()))
-                buf += chunk
-        self.ports = {}
-        for line in lines:
-            m = re.match(r"^listening (\S+) 127\.0\.0\.1:(\d+)$", line)
-            check(m, "bad listening line %r" % line)
-            self.ports[m.group(1)] = int(m.group(2))
+        super().start(timeout)
         self.port = self.ports.get("pop3")
-        self.base_fds = None if common.is_peer(self.polypopd) \
-            else self.fd_count()
         return self
 
     def ctx(self):

@@ -158,14 +158,22 @@ class Server:
                 user, r.returncode, r.stderr.decode(errors="replace")))
 
     # -- running --------------------------------------------------------
-    def start(self, timeout=20):
+    def argv(self):
+        """The server's command line."""
         argv = [self.polypopd]
-        for proto in self.listen:
-            argv += ["--listen", "%s@127.0.0.1:0" % proto]
+        # A listener is "PROTO[/PROFILE]" with optional ",OPTION"s
+        # ("pop3,plaintext-auth=tls"), which follow the port.
+        for spec in self.listen:
+            proto, _, opts = spec.partition(",")
+            argv += ["--listen", "%s@127.0.0.1:0%s"
+                     % (proto, "," + opts if opts else "")]
         argv += ["--users", os.path.join(self.dir, "users"),
                 "--mail", self.location,
                 "--config", os.path.join(self.dir, "polypop.conf")]
-        argv += self.extra_args
+        return argv + self.extra_args
+
+    def start(self, timeout=20):
+        argv = self.argv()
         self.errf = open(self.stderr_path, "ab")
         # Own process group, so a peer script's children die with it.
         self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE,
@@ -175,10 +183,12 @@ class Server:
         deadline = time.monotonic() + timeout
         buf = b""
         fd = self.proc.stdout.fileno()
-        # One "listening PROTO HOST:PORT" line per listener (a restart
-        # gets new ports).
+        # One "listening PROTO HOST:PORT" line per listener, in --listen
+        # order (a restart gets new ports).  self.listening keeps them
+        # all; self.ports the first port of each name.
         self.ports = {}
-        while len(self.ports) < len(self.listen):
+        self.listening = []
+        while len(self.listening) < len(self.listen):
             if b"\n" in buf:
                 line, buf = buf.split(b"\n", 1)
                 m = re.match(r"^listening (\S+) (\S+):(\d+)$",
@@ -187,6 +197,7 @@ class Server:
                     self.kill()
                     raise HarnessError("bad listening line %r" % line)
                 if m:
+                    self.listening.append((m.group(1), int(m.group(3))))
                     self.ports.setdefault(m.group(1), int(m.group(3)))
                 continue
             left = deadline - time.monotonic()
@@ -203,12 +214,13 @@ class Server:
                                        "listening; log:\n%s"
                                        % (rc, self.log_tail()))
                 buf += chunk
-        missing = [p for p in self.listen if p not in self.ports]
+        missing = [p for p in self.listen
+                   if p.partition(",")[0] not in self.ports]
         if missing:
             self.kill()
             raise HarnessError("no listening line for %s (got %s)"
                                % (", ".join(missing), self.ports))
-        self.port = self.ports[self.listen[0]]
+        self.port = self.ports[self.listen[0].partition(",")[0]]
         if not is_peer(self.polypopd):
             self.base_fds = self.fd_count()
         return self
