@@ -32,6 +32,7 @@ import socket
 import ssl
 import subprocess
 import sys
+import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -1010,6 +1011,50 @@ def sasl_long_response(a):
         check(r.startswith(b"+OK"), "PLAIN after the long one: %r" % r)
         c.quit()
         return srv.stop()
+
+
+@test
+def sasl_trace_explained(a):
+    """--trace masks every SASL response, cites RFC 5034 §4 for it, and
+    `polypopd explain` reads the trace of AUTH exchanges (an initial
+    response, a two-step LOGIN, a cancellation) without a flag."""
+    trace = tempfile.mkdtemp(prefix="ext-trace-")
+    try:
+        with a.server(tls=False, extra=["--trace", trace]) as srv:
+            c = srv.connect()
+            c.cmd("AUTH LOGIN", ok=None)
+            c.cmd("*", ok=False)
+            r = auth_login(c, "alice", "secret")
+            check(r.startswith(b"+OK"), "AUTH LOGIN: %r" % r)
+            c.quit()
+            c = srv.connect()
+            r = auth_plain(c, "alice", "secret", initial=True)
+            check(r.startswith(b"+OK"), "AUTH PLAIN: %r" % r)
+            c.quit()
+            rc = srv.stop()
+        files = sorted(os.listdir(trace))
+        check(len(files) == 2, "%d trace files" % len(files))
+        every = b""
+        for name in files:
+            path = os.path.join(trace, name)
+            with open(path, "rb") as f:
+                text = f.read()
+            every += text
+            for secret in (b64("alice"), b64("secret"),
+                           b64("\0alice\0secret")):
+                check(secret.encode() not in text,
+                      "%s shows SASL data %s" % (name, secret))
+            r = subprocess.run([a.ns.polypopd, "explain", path],
+                               stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, timeout=30)
+            out = r.stdout.decode(errors="replace")
+            check(r.returncode == 0 and " 0 flagged" in out,
+                  "explain %s: exit %d\n%s" % (name, r.returncode, out))
+        check(b"AUTH: RFC 5034 \xc2\xa74, the client's response" in every,
+              "no RFC 5034 citation for a response")
+        return rc
+    finally:
+        shutil.rmtree(trace, ignore_errors=True)
 
 
 @test

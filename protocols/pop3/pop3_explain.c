@@ -431,6 +431,25 @@ client(struct pop3_explain *x, const char *l, size_t n,
 		x->greeted = 1;
 		x->no_greeting = 1;
 	}
+	if (x->sasl) {
+		/* The response to an AUTH challenge: held like a command
+		 * of its own, judged as AUTH (x->cmd) when its reply
+		 * comes: another challenge, -ERR, or +OK and TRANSACTION. */
+		x->sasl = 0;
+		x->held = 1;
+		x->held_len = n < sizeof(x->held_text) ? n :
+		    sizeof(x->held_text);
+		memcpy(x->held_text, l, x->held_len);
+		x->before = x->st;
+		snprintf(x->cite, sizeof(x->cite), "AUTH: %s, the client's "
+		    "response", x->cmd != NULL && x->cmd->in[x->pr].section ?
+		    x->cmd->in[x->pr].section : "RFC 5034 §4");
+		x->args_rc = POP3_PARSE_OK;
+		x->nargs = 1;
+		x->arg_long = 0;
+		x->has_num = 0;
+		return;
+	}
 
 	memset(&cmd, 0, sizeof(cmd));
 	c = NULL;
@@ -580,6 +599,21 @@ reply(struct pop3_explain *x, const char *l, size_t n,
 		x->st = POP3_TRANSACTION;
 	else if (go == POP3_GO_UPDATE)
 		x->st = POP3_UPDATE;
+
+	/* RFC 5034 §4: "+" SP base64 is a challenge, not a reply: the
+	 * exchange goes on with the client's response. */
+	if (c != NULL && strcmp(c->name, "AUTH") == 0 && !x->ended &&
+	    n >= 1 && l[0] == '+' && (n == 1 || l[1] == ' ')) {
+		cr = release(x, out);
+		r = row_new(out, 'S', l, n);
+		snprintf(r->note, sizeof(r->note), "%s | %s, a challenge",
+		    pop3_state_name(x->st), x->cite);
+		(void)judge(x, cr, 0);
+		/* "+" alone is not flagged: transcripts and traces drop
+		 * the trailing space of an empty challenge "+ ". */
+		x->sasl = 1;
+		return;
+	}
 
 	cr = release(x, out);
 	r = row_new(out, 'S', l, n);

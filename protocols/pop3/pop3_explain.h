@@ -36,6 +36,9 @@ struct pop3_explain {
 	int stamp;			/* the greeting has a <timestamp> */
 	int no_greeting;		/* the transcript started with a command */
 	int ended;			/* QUIT was answered: nothing may follow */
+	/* RFC 5034 §4: the server sent an AUTH challenge, so the next
+	 * client line is a SASL response, not a command. */
+	int sasl;
 	/* RFC 1939 §7: PASS only right after a successful USER, tracked as
 	 * the dispatcher does; RFC 1081 to 1725 (PASS, RPOP): after one,
 	 * i.e. the last USER succeeded and no PASS or RPOP came since. */

@@ -225,6 +225,11 @@ pop3_trace_cite(struct session *s, const char *line, size_t len, char *buf,
 	} else if (line == NULL)
 		snprintf(buf, size, "greeting: %s",
 		    pop3_profiles[p->profile].greeting);
+	else if (p->sasl != POP3_SASL_NONE)
+		/* As `polypopd explain` cites it (pop3_explain.c). */
+		snprintf(buf, size, "AUTH: %s, the client's response",
+		    pop3_command_section(pop3_command_find("AUTH", 4),
+		    p->profile));
 	else
 		pop3_cite_line(p->profile, p->state, line, len, buf, size);
 }

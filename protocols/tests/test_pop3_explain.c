@@ -466,6 +466,37 @@ START_TEST(test_login_rules)
 }
 END_TEST
 
+START_TEST(test_sasl_exchange)
+{
+	struct result res;
+	const struct row *r;
+
+	/* RFC 5034 §4: challenges and responses are not replies and
+	 * commands; the +OK after the last response enters TRANSACTION. */
+	explain("", 0, "S: +OK hi\nC: AUTH PLAIN\nS: + \n"
+	    "C: AGFsaWNlAHNlY3JldA==\nS: +OK in\nC: STAT\nS: +OK 1 10\n",
+	    &res);
+	ck_assert_uint_eq(res.flagged, 0);
+	r = find_row(&res, 'C', "AGFsaWNlAHNlY3JldA==", 0);
+	ck_assert_str_eq(r->note, "AUTHORIZATION -> TRANSACTION | AUTH: "
+	    "RFC 5034 §4, the client's response");
+	/* Two challenges (LOGIN), then a cancellation. */
+	explain("", 0, "S: +OK hi\nC: AUTH LOGIN\nS: + VXNlcm5hbWU6\n"
+	    "C: YWxpY2U=\nS: + UGFzc3dvcmQ6\nC: *\nS: -ERR cancelled\n"
+	    "C: STAT\nS: -ERR log in first\n", &res);
+	ck_assert_uint_eq(res.flagged, 0);
+	/* An initial response and success in one round. */
+	explain("", 0, "S: +OK hi\nC: AUTH PLAIN AGFsaWNlAHNlY3JldA==\n"
+	    "S: +OK in\nC: STAT\nS: +OK 1 10\n", &res);
+	ck_assert_uint_eq(res.flagged, 0);
+	/* A historic revision has no AUTH, so no challenge either. */
+	explain("rfc1939", 0, "S: +OK hi\nC: AUTH PLAIN\nS: + \n"
+	    "C: AGFsaWNlAHNlY3JldA==\nS: +OK in\n", &res);
+	ck_assert(has_flag(find_row(&res, 'C', "AUTH PLAIN", 0),
+	    "has no AUTH command"));
+}
+END_TEST
+
 START_TEST(test_greeting_and_status)
 {
 	struct result res;
@@ -763,6 +794,7 @@ explain_suite(void)
 	tcase_add_test(tc, test_multiline_ends);
 	tcase_add_test(tc, test_session_end);
 	tcase_add_test(tc, test_any_bytes);
+	tcase_add_test(tc, test_sasl_exchange);
 	suite_add_tcase(s, tc);
 	return s;
 }
