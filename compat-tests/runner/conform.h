@@ -68,6 +68,8 @@ struct tcase {
 	int		 timeout_ms;	/* per step; 0: runner default */
 	char		*folders;	/* "NAME=FIXTURE,..." from "folder:" */
 	int		 second;	/* uses "@switch second" */
+	char		*notls;		/* "tls: no [why]": the text after "no"
+					   ("" if none); NULL: runs over TLS */
 	int		 dialect;	/* parse state: DIALECT_*, see "@as" */
 	struct step	*steps;
 	size_t		 nsteps;
@@ -116,6 +118,14 @@ void	 escape_bytes(const void *p, size_t len, char *out, size_t outlen);
 /* exec.c */
 #define MAX_UIDS 64
 
+/* How a connection is secured (struct run_ctx.tls). */
+#define TLS_NONE	0	/* in the clear */
+#define TLS_IMPLICIT	1	/* --tls: handshake at once (RFC 8314) */
+#define TLS_STLS	2	/* --stls: greeting, STLS, +OK, handshake
+				   (RFC 2595 §4); the greeting is replayed */
+
+struct ssl_ctx_st;
+
 struct run_ctx {
 	const char	*host;
 	const char	*port;
@@ -129,6 +139,12 @@ struct run_ctx {
 	char		*uids[MAX_UIDS + 1];	/* captured by "S> uidl" */
 	const struct fixture *fx;
 	long		 announced;	/* last "=nnn" / "#nnn" reply; -1: none */
+	int		 tls;		/* TLS_* */
+	const char	*cafile;	/* verify against it; NULL: the
+					   system's trust store */
+	int		 insecure;	/* no certificate verification */
+	const char	*tls_name;	/* name to check; NULL: host */
+	struct ssl_ctx_st *ssl_ctx;	/* made on first use */
 };
 
 enum result_kind { RESULT_OK, RESULT_FAIL, RESULT_SKIP };
@@ -141,6 +157,7 @@ struct result {
 void	 run_case(const struct tcase *tc, struct run_ctx *ctx,
 	    struct result *res);
 void	 run_ctx_reset(struct run_ctx *ctx);
+void	 run_ctx_free(struct run_ctx *ctx);
 int	 expand_vars(const char *in, int mode, struct run_ctx *ctx,
 	    char **out, size_t *outlen, char *err, size_t errlen);
 int	 apop_digest(const char *timestamp, const char *secret,

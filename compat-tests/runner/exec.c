@@ -3,7 +3,9 @@
  * wait is a poll(2) bounded by the step's deadline, so a server that hangs
  * or closes early is reported as a FAIL, never waited for forever.
  */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,7 +15,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include "conform.h"
 
@@ -26,6 +31,8 @@ struct sess {
 	size_t			 stepno;
 	struct result		*res;
 	int			 fd;
+	SSL			*ssl;		/* NULL: in the clear */
+	char			 tlserr[256];	/* why a TLS read failed */
 	unsigned char		*buf;
 	size_t			 off, len, cap;
 	int			 eof;		/* the server closed */
@@ -35,6 +42,7 @@ struct sess {
 	int			 which;		/* 0: main, 1: second */
 	struct {			/* the connection not in use */
 		int		 fd;
+		SSL		*ssl;
 		unsigned char	*buf;
 		size_t		 off, len, cap;
 		int		 eof;
@@ -88,10 +96,92 @@ skip(struct sess *s, const char *fmt, ...)
 }
 
 /*
+ * TLS (--tls, --stls): OpenSSL over the same non-blocking descriptor.
+ * Every wait is still a poll(2) against the step's deadline; a read tries
+ * SSL_read first, so octets OpenSSL already holds (SSL_pending) are taken
+ * without waiting for the socket.
+ */
+
+/* OpenSSL's first queued error, or errno, or "connection closed". */
+static const char *
+tls_errstr(char *buf, size_t len)
+{
+	unsigned long e = ERR_get_error();
+
+	if (e != 0)
+		ERR_error_string_n(e, buf, len);
+	else if (errno != 0)
+		snprintf(buf, len, "%s", strerror(errno));
+	else
+		snprintf(buf, len, "connection closed by server");
+	ERR_clear_error();
+	return buf;
+}
+
+/* Waits until OpenSSL can go on (SSL_ERROR_WANT_*); -1 at the deadline. */
+static int
+tls_wait(struct sess *s, int want)
+{
+	struct pollfd pfd;
+	long long left;
+	int rc;
+
+	for (;;) {
+		left = s->deadline - now_ms();
+		if (left <= 0)
+			return -1;
+		pfd.fd = s->fd;
+		pfd.events = want == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN;
+		rc = poll(&pfd, 1, (int)left);
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc != 0)
+			return 0;	/* ready, or an error the next call sees */
+	}
+}
+
+static int
+fill_tls(struct sess *s, const char **why)
+{
+	size_t n;
+	int e;
+
+	for (;;) {
+		n = 0;
+		errno = 0;
+		ERR_clear_error();
+		if (SSL_read_ex(s->ssl, s->buf + s->len, s->cap - s->len,
+		    &n) == 1) {
+			s->len += n;
+			return 0;
+		}
+		e = SSL_get_error(s->ssl, 0);
+		if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+			if (tls_wait(s, e) < 0) {
+				*why = "timeout";
+				return -1;
+			}
+			continue;
+		}
+		/* close_notify, a reset, or (ignored) EOF without one. */
+		if (e == SSL_ERROR_ZERO_RETURN || (e == SSL_ERROR_SYSCALL &&
+		    (errno == 0 || errno == ECONNRESET || errno == EPIPE))) {
+			ERR_clear_error();
+			s->eof = 1;
+			return 0;
+		}
+		*why = tls_errstr(s->tlserr, sizeof(s->tlserr));
+		return -1;
+	}
+}
+
+/*
  * Receives more octets into the buffer (compacting and growing it first).
  * Returns 0 when something happened (data or EOF: see s->eof), -1 on
  * timeout or error with *why set.
  */
+static int fill_tls(struct sess *, const char **);
+
 static int
 fill(struct sess *s, const char **why)
 {
@@ -113,6 +203,8 @@ fill(struct sess *s, const char **why)
 			exit(2);
 		}
 	}
+	if (s->ssl != NULL)
+		return fill_tls(s, why);
 	for (;;) {
 		left = s->deadline - now_ms();
 		if (left <= 0) {
@@ -250,6 +342,27 @@ send_all(struct sess *s, const char *p, size_t len)
 		fprintf(stderr, "C: %s\n", esc);
 	}
 	while (len > 0) {
+		if (s->ssl != NULL) {
+			size_t w = 0;
+			int e;
+
+			ERR_clear_error();
+			if (SSL_write_ex(s->ssl, p, len, &w) == 1) {
+				p += w;
+				len -= w;
+				continue;
+			}
+			e = SSL_get_error(s->ssl, 0);
+			if (e != SSL_ERROR_WANT_READ &&
+			    e != SSL_ERROR_WANT_WRITE)
+				return fail(s, "could not send over TLS: %s "
+				    "(connection closed by server?)",
+				    tls_errstr(s->tlserr, sizeof(s->tlserr)));
+			if (tls_wait(s, e) < 0)
+				return fail(s, "could not send within %d ms: "
+				    "server does not read", s->timeout_ms);
+			continue;
+		}
 		n = send(s->fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n > 0) {
 			p += n;
@@ -474,9 +587,22 @@ step_eof(struct sess *s)
 	return fail(s, "expected connection closed by server got '%s'", esc);
 }
 
+/* Ends TLS on a connection: one try at close_notify, never a wait. */
+static void
+tls_end(SSL **sslp)
+{
+	if (*sslp == NULL)
+		return;
+	(void)SSL_shutdown(*sslp);
+	SSL_free(*sslp);
+	ERR_clear_error();
+	*sslp = NULL;
+}
+
 static void
 disconnect(struct sess *s)
 {
+	tls_end(&s->ssl);
 	/* A descriptor the caller passed in is the caller's to close. */
 	if (s->fd >= 0 && s->fd == s->ctx->fd)
 		shutdown(s->fd, SHUT_RDWR);
@@ -486,6 +612,160 @@ disconnect(struct sess *s)
 	s->off = s->len = 0;
 	s->eof = 0;
 	s->lines = 0;
+}
+
+/* The client context, made once per run: verification as asked. */
+static int
+tls_ctx(struct sess *s)
+{
+	SSL_CTX *c;
+
+	if (s->ctx->ssl_ctx != NULL)
+		return 0;
+	c = SSL_CTX_new(TLS_client_method());
+	if (c == NULL)
+		return fail(s, "TLS: %s", tls_errstr(s->tlserr,
+		    sizeof(s->tlserr)));
+	SSL_CTX_set_min_proto_version(c, TLS1_2_VERSION);
+	SSL_CTX_set_mode(c, SSL_MODE_ENABLE_PARTIAL_WRITE |
+	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	/* A server that closes without close_notify: an ordinary EOF. */
+	SSL_CTX_set_options(c, SSL_OP_IGNORE_UNEXPECTED_EOF);
+	if (s->ctx->insecure)
+		SSL_CTX_set_verify(c, SSL_VERIFY_NONE, NULL);
+	else {
+		if (s->ctx->cafile != NULL ? SSL_CTX_load_verify_locations(c,
+		    s->ctx->cafile, NULL) != 1 :
+		    SSL_CTX_set_default_verify_paths(c) != 1) {
+			SSL_CTX_free(c);
+			return fail(s, "TLS: cannot load %s: %s",
+			    s->ctx->cafile ? s->ctx->cafile :
+			    "the default trust store", tls_errstr(s->tlserr,
+			    sizeof(s->tlserr)));
+		}
+		SSL_CTX_set_verify(c, SSL_VERIFY_PEER, NULL);
+	}
+	s->ctx->ssl_ctx = c;
+	return 0;
+}
+
+/*
+ * The TLS handshake on s->fd, within a fresh step timeout; the server
+ * certificate is checked against the trust anchors and the name (--host,
+ * an address or a DNS name) unless --insecure.
+ */
+static int
+tls_handshake(struct sess *s)
+{
+	const char *name = s->ctx->tls_name ? s->ctx->tls_name : s->ctx->host;
+	unsigned char addr[16];
+	int fl, rc, e, isip;
+	long v;
+
+	if (tls_ctx(s) < 0)
+		return -1;
+	fl = fcntl(s->fd, F_GETFL);
+	if (fl >= 0 && (fl & O_NONBLOCK) == 0)
+		(void)fcntl(s->fd, F_SETFL, fl | O_NONBLOCK);
+	s->ssl = SSL_new(s->ctx->ssl_ctx);
+	if (s->ssl == NULL || SSL_set_fd(s->ssl, s->fd) != 1)
+		return fail(s, "TLS: %s", tls_errstr(s->tlserr,
+		    sizeof(s->tlserr)));
+	isip = name != NULL && (inet_pton(AF_INET, name, addr) == 1 ||
+	    inet_pton(AF_INET6, name, addr) == 1);
+	if (name != NULL && !isip)
+		(void)SSL_set_tlsext_host_name(s->ssl, name);	/* SNI */
+	if (name != NULL && !s->ctx->insecure &&
+	    (isip ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(s->ssl),
+	    name) : SSL_set1_host(s->ssl, name)) != 1)
+		return fail(s, "TLS: cannot check the name '%s'", name);
+	s->deadline = now_ms() + s->timeout_ms;
+	for (;;) {
+		errno = 0;
+		ERR_clear_error();
+		rc = SSL_connect(s->ssl);
+		if (rc == 1)
+			break;
+		e = SSL_get_error(s->ssl, rc);
+		if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+			if (tls_wait(s, e) < 0)
+				return fail(s, "TLS handshake failed: not "
+				    "finished within %d ms", s->timeout_ms);
+			continue;
+		}
+		v = SSL_get_verify_result(s->ssl);
+		if (v != X509_V_OK)
+			return fail(s, "TLS handshake failed: server "
+			    "certificate not verified: %s (checked against "
+			    "%s, name '%s')", X509_verify_cert_error_string(v),
+			    s->ctx->cafile ? s->ctx->cafile :
+			    "the default trust store", name ? name : "-");
+		return fail(s, "TLS handshake failed: %s",
+		    tls_errstr(s->tlserr, sizeof(s->tlserr)));
+	}
+	if (s->ctx->verbose)
+		fprintf(stderr, "TLS: %s %s\n", SSL_get_version(s->ssl),
+		    SSL_get_cipher_name(s->ssl));
+	return 0;
+}
+
+/*
+ * Secures a fresh connection as --tls / --stls ask.  --stls (RFC 2595
+ * §4): read the greeting, send STLS, expect "+OK", handshake; then the
+ * greeting is put back in the buffer, so the case's "@greeting" (and its
+ * APOP timestamp) reads the server's original greeting.
+ */
+static int
+tls_start(struct sess *s)
+{
+	const unsigned char *line;
+	const char *why = NULL;
+	char greet[1024], esc[300];
+	size_t len, glen;
+	int rc;
+
+	if (s->ctx->tls == TLS_NONE)
+		return 0;
+	if (s->ctx->tls == TLS_IMPLICIT)
+		return tls_handshake(s);
+	rc = read_line(s, &line, &len, &why);
+	if (rc < 0)
+		return fail(s, "--stls: expected a greeting got %s",
+		    strcmp(why, "timeout") == 0 ? "nothing" : why);
+	escape_bytes(line, len, esc, sizeof(esc));
+	if (rc == 0)
+		return fail(s, "--stls: expected a greeting got connection "
+		    "closed by server%s%s", len ? " after " : "",
+		    len ? esc : "");
+	if (len < 5 || memcmp(line, "+OK", 3) != 0 || len > sizeof(greet))
+		return fail(s, "--stls: expected a '+OK' greeting got '%s'",
+		    esc);
+	memcpy(greet, line, len);
+	glen = len;
+	if (send_all(s, "STLS\r\n", 6) < 0)
+		return -1;
+	rc = read_line(s, &line, &len, &why);
+	if (rc < 0)
+		return fail(s, "--stls: expected '+OK' to STLS got %s",
+		    strcmp(why, "timeout") == 0 ? "nothing" : why);
+	escape_bytes(line, len, esc, sizeof(esc));
+	if (rc == 0)
+		return fail(s, "--stls: expected '+OK' to STLS got connection "
+		    "closed by server");
+	if (len < 5 || memcmp(line, "+OK", 3) != 0 || (line[3] != ' ' &&
+	    line[3] != '\r') || line[len - 2] != '\r')
+		return fail(s, "--stls: STLS refused: got '%s' [RFC 2595 §4]",
+		    esc);
+	if (s->off < s->len)
+		return fail(s, "--stls: %zu octets came after STLS's '+OK', "
+		    "before the TLS handshake", s->len - s->off);
+	s->off = s->len = 0;
+	if (tls_handshake(s) < 0)
+		return -1;
+	memcpy(s->buf, greet, glen);
+	s->len = glen;
+	s->lines = 0;
+	return 0;
 }
 
 static int
@@ -501,7 +781,7 @@ do_connect(struct sess *s)
 	    s->ctx->port, s->timeout_ms, err, sizeof(err));
 	if (s->fd < 0)
 		return fail(s, "could not connect: %s", err);
-	return 0;
+	return tls_start(s);
 }
 
 static int
@@ -668,6 +948,7 @@ swap_conn(struct sess *s)
 {
 #define SWAP(a, b) do { __typeof__(a) t_ = (a); (a) = (b); (b) = t_; } while (0)
 	SWAP(s->fd, s->other.fd);
+	SWAP(s->ssl, s->other.ssl);
 	SWAP(s->buf, s->other.buf);
 	SWAP(s->off, s->other.off);
 	SWAP(s->len, s->other.len);
@@ -782,6 +1063,14 @@ run_ctx_reset(struct run_ctx *ctx)
 }
 
 void
+run_ctx_free(struct run_ctx *ctx)
+{
+	run_ctx_reset(ctx);
+	SSL_CTX_free(ctx->ssl_ctx);
+	ctx->ssl_ctx = NULL;
+}
+
+void
 run_case(const struct tcase *tc, struct run_ctx *ctx, struct result *res)
 {
 	struct sess s;
@@ -814,8 +1103,8 @@ run_case(const struct tcase *tc, struct run_ctx *ctx, struct result *res)
 	for (s.stepno = 1; s.stepno <= tc->nsteps; s.stepno++) {
 		s.st = &tc->steps[s.stepno - 1];
 		s.deadline = now_ms() + s.timeout_ms;
-		if (s.fd < 0 && s.stepno == 1 && s.st->kind != STEP_RECONNECT &&
-		    do_connect(&s) < 0)
+		if (s.stepno == 1 && s.st->kind != STEP_RECONNECT &&
+		    (s.fd < 0 ? do_connect(&s) : tls_start(&s)) < 0)
 			break;
 		if (run_step(&s) < 0)
 			break;
@@ -823,6 +1112,8 @@ run_case(const struct tcase *tc, struct run_ctx *ctx, struct result *res)
 	/* The caller owns a descriptor it passed in; we own the rest. */
 	if (s.which == 1)
 		swap_conn(&s);
+	tls_end(&s.other.ssl);
+	tls_end(&s.ssl);
 	if (s.other.fd >= 0)
 		close(s.other.fd);
 	free(s.other.buf);

@@ -35,6 +35,7 @@ usage(void)
 	    "[--cases DIR|FILE]...\n"
 	    "           [--only GLOB] [--level rfc|polypop] "
 	    "[--timeout SEC] [-v]\n"
+	    "           [--tls|--stls] [--cafile FILE|--insecure]\n"
 	    "       polypop-conform --check|--list [--cases DIR|FILE]...\n"
 	    "       polypop-conform --write-fixture NAME "
 	    "--format maildir|mbox|raw|wire --out PATH\n"
@@ -110,7 +111,8 @@ write_fixture(const struct opts *o)
 }
 
 static const char *
-why_skip(const struct opts *o, const struct tcase *tc)
+why_skip(const struct opts *o, const struct run_ctx *ctx,
+    const struct tcase *tc)
 {
 	static char why[256];
 
@@ -128,6 +130,11 @@ why_skip(const struct opts *o, const struct tcase *tc)
 	if (strcmp(o->level, "rfc") == 0 && tc->level != NULL &&
 	    strcmp(tc->level, "polypop") == 0)
 		return "polypop-specific behaviour (--level rfc)";
+	if (ctx->tls != TLS_NONE && tc->notls != NULL) {
+		snprintf(why, sizeof(why), "tls: no%s%s",
+		    tc->notls[0] ? " " : "", tc->notls);
+		return why;
+	}
 	return NULL;
 }
 
@@ -154,6 +161,10 @@ main(int argc, char **argv)
 		{ "format", required_argument, NULL, 'F' },
 		{ "out", required_argument, NULL, 'O' },
 		{ "dir", required_argument, NULL, 'O' },
+		{ "tls", no_argument, NULL, 'T' },
+		{ "stls", no_argument, NULL, 'S' },
+		{ "cafile", required_argument, NULL, 'A' },
+		{ "insecure", no_argument, NULL, 'I' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -189,6 +200,14 @@ main(int argc, char **argv)
 		case 'w': o.fixture = optarg; break;
 		case 'F': o.format = optarg; break;
 		case 'O': o.out = optarg; break;
+		case 'T':
+		case 'S':
+			if (ctx.tls != TLS_NONE)
+				usage();
+			ctx.tls = ch == 'T' ? TLS_IMPLICIT : TLS_STLS;
+			break;
+		case 'A': ctx.cafile = optarg; break;
+		case 'I': ctx.insecure = 1; break;
 		case 'v': ctx.verbose = 1; break;
 		default: usage();
 		}
@@ -202,8 +221,11 @@ main(int argc, char **argv)
 	if (!o.check && !o.list && (ctx.host == NULL || ctx.port == NULL ||
 	    ctx.user == NULL || ctx.pass == NULL))
 		usage();
-	if (ctx.timeout_ms <= 0)
+	if (ctx.timeout_ms <= 0 || (ctx.cafile != NULL && ctx.insecure))
 		usage();
+	if (ctx.insecure && ctx.tls != TLS_NONE && !o.check && !o.list)
+		fprintf(stderr, "polypop-conform: --insecure: the server's "
+		    "certificate is not verified\n");
 	signal(SIGPIPE, SIG_IGN);
 
 	for (size_t i = 0; i < nfiles; i++) {
@@ -249,7 +271,7 @@ main(int argc, char **argv)
 				printf("ok %s\n", tc.name);
 				passed++;
 			}
-		} else if ((why = why_skip(&o, &tc)) != NULL) {
+		} else if ((why = why_skip(&o, &ctx, &tc)) != NULL) {
 			printf("skip %s: %s\n", tc.name, why);
 			skipped++;
 		} else {
@@ -270,6 +292,7 @@ main(int argc, char **argv)
 		free(files[i]);
 	}
 	free(files);
+	run_ctx_free(&ctx);
 	if (!o.list)
 		printf("%d passed, %d failed, %d skipped\n", passed, failed,
 		    skipped);

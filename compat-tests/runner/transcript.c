@@ -446,6 +446,18 @@ parse_header(struct tcase *tc, int lineno, const char *key, const char *val,
 			return -1;
 		}
 		return parse_profiles(tc, lineno, val, err, errlen);
+	} else if (strcmp(key, "tls") == 0) {
+		/* "tls: no [why]": skipped under --tls / --stls. */
+		if (strncmp(val, "no", 2) != 0 || (val[2] != '\0' &&
+		    val[2] != ' ')) {
+			seterr(err, errlen, lineno,
+			    "tls: wants 'no' and an optional reason");
+			return -1;
+		}
+		val += 2;
+		while (*val == ' ')
+			val++;
+		slot = &tc->notls;
 	} else if (strcmp(key, "fixture") == 0)
 		slot = &tc->fixture;
 	else if (strcmp(key, "level") == 0) {
@@ -739,6 +751,7 @@ tcase_free(struct tcase *tc)
 	free(tc->profile);
 	free(tc->fixture);
 	free(tc->level);
+	free(tc->notls);
 	free(tc->folders);
 	memset(tc, 0, sizeof(*tc));
 }
