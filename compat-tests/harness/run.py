@@ -4,7 +4,7 @@
   run.py --polypopd PATH --conform PATH [--store maildir|mbox]
          [--fixture-via direct|deliver] [--cases DIR] [--only GLOB]
          [--listener pop3|pop2|pop1|pop109] [--profile NAME]
-         [--level rfc|polypop] [-j N] [--keep] [-v]
+         [--level rfc|polypop] [--tls|--stls] [-j N] [--keep] [-v]
 
 For each case: a temp dir with users, config and the case's fixture (for
 alice and bob) and folders (`folder:` headers, for alice), the server on
@@ -19,6 +19,14 @@ the runner; its results are named `NAME[P]`.  --profile runs only the
 instances of that profile (and no case without `profile:`); --only
 matches NAME or NAME[P].
 
+--stls and --tls run every case over TLS: the server gets a throwaway
+certificate (P-256, CN and subjectAltName localhost and 127.0.0.1, made
+once per run by openssl) with --tls-cert/--tls-key, listens `pop3` (for
+--stls) or `pop3s` (for --tls; `@switch second` gets a `pop3s` listener
+too), and the runner gets `--stls --cafile CERT` or `--tls --cafile CERT`:
+each connection is verified against that certificate and 127.0.0.1.  The
+runner skips cases with the header `tls: no`.
+
 Prints polypop-conform's lines and a closing 'N passed, N failed, N
 skipped'.  --polypopd may name peers/dovecot.sh to run against Dovecot.
 """
@@ -27,8 +35,10 @@ import argparse
 import concurrent.futures
 import fnmatch
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
@@ -53,13 +63,20 @@ def run_one(args, case, profile=None):
                              profile)]
     else:
         listen = [args.listener or LISTENER.get(proto, proto)]
-    if second and listen[0] != "pop3" and profile is None:
-        listen.append("pop3")       # "@switch second": a POP3 session
+    plain = "pop3"                  # the "@switch second" listener
+    if args.tls and proto == "pop3" and args.listener is None:
+        listen = [l.replace("pop3", "pop3s", 1) for l in listen]
+        plain = "pop3s"
+    if second and listen[0] != plain and profile is None:
+        listen.append(plain)        # "@switch second": a POP3 session
+    extra = []
+    if args.cert is not None:
+        extra = ["--tls-cert", args.cert, "--tls-key", args.key]
     srv = common.Server(args.polypopd, args.conform, store=args.store,
                         fixtures={"alice": fixture, "bob": "basic"},
                         fixture_via=args.fixture_via, keep=args.keep,
                         name=name, listen=listen,
-                        folders={"alice": folders})
+                        folders={"alice": folders}, extra_args=extra)
     try:
         try:
             srv.setup().start()
@@ -77,7 +94,10 @@ def run_one(args, case, profile=None):
             # A second session of the same revision: its own listener.
             argv += ["--port2", str(srv.port)]
         elif second:
-            argv += ["--port2", str(srv.ports.get("pop3", srv.port))]
+            argv += ["--port2", str(srv.ports.get(plain, srv.port))]
+        if args.tls or args.stls:
+            argv += ["--tls" if args.tls else "--stls",
+                     "--cafile", args.cert]
         if args.verbose:
             argv.append("-v")
         try:
@@ -134,6 +154,11 @@ def main():
                     "each, against a pop3/PROFILE listener")
     ap.add_argument("--level", default="polypop", choices=["rfc", "polypop"])
     ap.add_argument("--timeout", default="10")
+    tls = ap.add_mutually_exclusive_group()
+    tls.add_argument("--tls", action="store_true",
+                     help="every case over implicit TLS (pop3s, RFC 8314)")
+    tls.add_argument("--stls", action="store_true",
+                     help="every case after STLS (RFC 2595)")
     ap.add_argument("-j", "--jobs", type=int, default=4)
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("-v", "--verbose", action="store_true")
@@ -143,6 +168,32 @@ def main():
     if not os.access(args.polypopd, os.X_OK):
         rep.fail("setup", "no executable server at %s" % args.polypopd)
         return rep.close()
+    args.cert = args.key = None
+    certdir = None
+    if args.tls or args.stls:
+        certdir = tempfile.mkdtemp(prefix="polypop-cert-")
+        args.cert = os.path.join(certdir, "cert.pem")
+        args.key = os.path.join(certdir, "key.pem")
+        try:
+            subprocess.run(
+                ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                 "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=localhost",
+                 "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+                 "-days", "2", "-keyout", args.key, "-out", args.cert],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=True,
+                timeout=60)
+        except (OSError, subprocess.SubprocessError) as e:
+            shutil.rmtree(certdir, ignore_errors=True)
+            rep.fail("setup", "openssl req (test certificate): %s" % e)
+            return rep.close()
+    try:
+        return run_all(args, rep)
+    finally:
+        if certdir is not None and not args.keep:
+            shutil.rmtree(certdir, ignore_errors=True)
+
+
+def run_all(args, rep):
     # (case, profile) jobs: a case with profiles once per profile.
     jobs = []
     for c in common.list_cases(args.conform, [args.cases]):
@@ -154,8 +205,10 @@ def main():
             if full == args.only or fnmatch.fnmatch(c[0], args.only) or \
                     fnmatch.fnmatchcase(full, args.only):
                 jobs.append((c, prof))
-    print("# %d cases, server %s, store %s, fixtures %s"
-          % (len(jobs), args.polypopd, args.store, args.fixture_via),
+    print("# %d cases, server %s, store %s, fixtures %s%s"
+          % (len(jobs), args.polypopd, args.store, args.fixture_via,
+             ", over TLS (pop3s)" if args.tls else
+             ", over TLS (STLS)" if args.stls else ""),
           flush=True)
     with concurrent.futures.ThreadPoolExecutor(args.jobs) as ex:
         for results in ex.map(lambda j: run_one(args, *j), jobs):
