@@ -4,12 +4,18 @@
  * through a socketpair by a scripted (sometimes deliberately wrong) server.
  */
 #include <check.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include "conform.h"
 
@@ -746,6 +752,344 @@ START_TEST(test_exec_pop2_error_closes)
 }
 END_TEST
 
+/* --- TLS: a toy POP3 server thread on a socketpair ------------------- */
+
+/* A self-signed P-256 certificate for localhost and 127.0.0.1. */
+static void
+make_cert(X509 **certp, EVP_PKEY **keyp)
+{
+	static long serial = 1;
+	EVP_PKEY *k = EVP_EC_gen("P-256");
+	X509 *x = X509_new();
+	X509_NAME *n;
+	X509_EXTENSION *ext;
+	X509V3_CTX v3;
+
+	ck_assert(k != NULL && x != NULL);
+	ck_assert(X509_set_version(x, 2) == 1);
+	ASN1_INTEGER_set(X509_get_serialNumber(x), serial++);
+	X509_gmtime_adj(X509_getm_notBefore(x), -60);
+	X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+	ck_assert(X509_set_pubkey(x, k) == 1);
+	n = X509_get_subject_name(x);
+	X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_ASC,
+	    (const unsigned char *)"localhost", -1, -1, 0);
+	ck_assert(X509_set_issuer_name(x, n) == 1);
+	X509V3_set_ctx(&v3, x, x, NULL, NULL, 0);
+	ext = X509V3_EXT_conf_nid(NULL, &v3, NID_subject_alt_name,
+	    "DNS:localhost,IP:127.0.0.1");
+	ck_assert(ext != NULL && X509_add_ext(x, ext, -1) == 1);
+	X509_EXTENSION_free(ext);
+	ext = X509V3_EXT_conf_nid(NULL, &v3, NID_basic_constraints,
+	    "critical,CA:TRUE");
+	ck_assert(ext != NULL && X509_add_ext(x, ext, -1) == 1);
+	X509_EXTENSION_free(ext);
+	ck_assert(X509_sign(x, k, EVP_sha256()) > 0);
+	*certp = x;
+	*keyp = k;
+}
+
+/* Writes a certificate as PEM to a temporary file (for --cafile). */
+static char *
+write_pem(X509 *x)
+{
+	static char path[64];
+	FILE *f;
+	int fd;
+
+	snprintf(path, sizeof(path), "/tmp/conform-ca-XXXXXX");
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	f = fdopen(fd, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert(PEM_write_X509(f, x) == 1);
+	fclose(f);
+	return path;
+}
+
+#define TOY_STLS	0	/* greeting, STLS, +OK, then TLS */
+#define TOY_IMPLICIT	1	/* TLS at once, then the greeting */
+
+struct toy {
+	int		 fd;
+	int		 mode;
+	X509		*cert;
+	EVP_PKEY	*key;
+	int		 stls_seen;	/* STLS commands received */
+	int		 handshakes;	/* completed */
+};
+
+static void
+toy_write(SSL *ssl, int fd, const char *str)
+{
+	if (ssl != NULL)
+		(void)SSL_write(ssl, str, (int)strlen(str));
+	else
+		(void)!write(fd, str, strlen(str));
+}
+
+/* One line, octet by octet (so nothing is read past it); -1 at EOF. */
+static int
+toy_line(SSL *ssl, int fd, char *buf, size_t cap)
+{
+	size_t n = 0;
+	char c;
+
+	while (n + 1 < cap) {
+		if ((ssl != NULL ? SSL_read(ssl, &c, 1) : read(fd, &c, 1)) != 1)
+			return -1;
+		buf[n++] = c;
+		if (c == '\n')
+			break;
+	}
+	buf[n] = '\0';
+	return (int)n;
+}
+
+static void *
+toy_server(void *arg)
+{
+	struct toy *t = arg;
+	SSL_CTX *c = SSL_CTX_new(TLS_server_method());
+	SSL *ssl = NULL;
+	char line[512];
+
+	if (c == NULL || SSL_CTX_use_certificate(c, t->cert) != 1 ||
+	    SSL_CTX_use_PrivateKey(c, t->key) != 1)
+		goto out;
+	if (t->mode == TOY_STLS) {
+		toy_write(NULL, t->fd, "+OK toy <1.2@h>\r\n");
+		if (toy_line(NULL, t->fd, line, sizeof(line)) < 0 ||
+		    strcmp(line, "STLS\r\n") != 0)
+			goto out;
+		t->stls_seen++;
+		toy_write(NULL, t->fd, "+OK Begin TLS negotiation\r\n");
+	}
+	ssl = SSL_new(c);
+	if (ssl == NULL || SSL_set_fd(ssl, t->fd) != 1 || SSL_accept(ssl) != 1)
+		goto out;
+	t->handshakes++;
+	if (t->mode == TOY_IMPLICIT)
+		toy_write(ssl, t->fd, "+OK toy <1.2@h>\r\n");
+	while (toy_line(ssl, t->fd, line, sizeof(line)) > 0) {
+		if (strncmp(line, "QUIT", 4) == 0) {
+			toy_write(ssl, t->fd, "+OK bye\r\n");
+			break;
+		}
+		toy_write(ssl, t->fd, strncmp(line, "STAT", 4) == 0 ?
+		    "+OK 0 0\r\n" : "+OK\r\n");
+	}
+out:
+	if (ssl != NULL) {
+		(void)SSL_shutdown(ssl);
+		SSL_free(ssl);
+	}
+	SSL_CTX_free(c);
+	ERR_clear_error();
+	shutdown(t->fd, SHUT_RDWR);
+	return NULL;
+}
+
+static const char *toy_case =
+    "proto: pop3\n"
+    "S: +OK toy <1.2@h>\n"
+    "@require apop\n"
+    "@login\n"
+    "C: STAT\n"
+    "S: +OK 0 0\n"
+    "@quit\n";
+
+/*
+ * Runs toy_case over TLS against a toy server with certificate SERVED
+ * (the runner trusts TRUSTED; NULL: --insecure); NAME: the name checked.
+ */
+static enum result_kind
+run_tls(int mode, X509 *served, EVP_PKEY *key, X509 *trusted,
+    const char *name, struct toy *t, struct result *res)
+{
+	struct run_ctx *ctx = ctx_new();
+	struct tcase tc;
+	pthread_t th;
+	char err[256], *ca = NULL;
+	int sv[2];
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	memset(t, 0, sizeof(*t));
+	t->fd = sv[1];
+	t->mode = mode;
+	t->cert = served;
+	t->key = key;
+	ck_assert_int_eq(pthread_create(&th, NULL, toy_server, t), 0);
+	ck_assert_msg(parse(toy_case, &tc, err, sizeof(err)) == 0, "%s", err);
+	if (trusted != NULL)
+		ca = write_pem(trusted);
+	ctx->fd = sv[0];
+	ctx->host = name;
+	ctx->tls = mode == TOY_STLS ? TLS_STLS : TLS_IMPLICIT;
+	ctx->cafile = ca;
+	ctx->insecure = trusted == NULL;
+	ctx->timeout_ms = 2000;
+	run_case(&tc, ctx, res);
+	shutdown(sv[0], SHUT_RDWR);
+	pthread_join(th, NULL);
+	run_ctx_free(ctx);
+	tcase_free(&tc);
+	close(sv[0]);
+	close(sv[1]);
+	if (ca != NULL)
+		unlink(ca);
+	return res->kind;
+}
+
+/* --stls: STLS once, the greeting replayed (glob and APOP timestamp). */
+START_TEST(test_tls_stls_replays_greeting)
+{
+	struct result res;
+	struct toy t;
+	X509 *x;
+	EVP_PKEY *k;
+
+	make_cert(&x, &k);
+	ck_assert_msg(run_tls(TOY_STLS, x, k, x, "localhost", &t, &res) ==
+	    RESULT_OK, "%s", res.msg);
+	ck_assert_int_eq(t.stls_seen, 1);
+	ck_assert_int_eq(t.handshakes, 1);
+	/* By address too: the certificate names IP 127.0.0.1. */
+	ck_assert_msg(run_tls(TOY_STLS, x, k, x, "127.0.0.1", &t, &res) ==
+	    RESULT_OK, "%s", res.msg);
+	X509_free(x);
+	EVP_PKEY_free(k);
+}
+END_TEST
+
+START_TEST(test_tls_implicit)
+{
+	struct result res;
+	struct toy t;
+	X509 *x;
+	EVP_PKEY *k;
+
+	make_cert(&x, &k);
+	ck_assert_msg(run_tls(TOY_IMPLICIT, x, k, x, "localhost", &t, &res) ==
+	    RESULT_OK, "%s", res.msg);
+	ck_assert_int_eq(t.stls_seen, 0);
+	ck_assert_int_eq(t.handshakes, 1);
+	/* --insecure: any certificate, any name. */
+	ck_assert_msg(run_tls(TOY_IMPLICIT, x, k, NULL, "elsewhere.example",
+	    &t, &res) == RESULT_OK, "%s", res.msg);
+	X509_free(x);
+	EVP_PKEY_free(k);
+}
+END_TEST
+
+/* A certificate --cafile does not vouch for, or for another name: FAIL. */
+START_TEST(test_tls_wrong_certificate)
+{
+	struct result res;
+	struct toy t;
+	X509 *x, *other;
+	EVP_PKEY *k, *otherk;
+
+	make_cert(&x, &k);
+	make_cert(&other, &otherk);
+	ck_assert_int_eq(run_tls(TOY_IMPLICIT, x, k, other, "localhost", &t,
+	    &res), RESULT_FAIL);
+	ck_assert_msg(strstr(res.msg, "TLS handshake failed: server "
+	    "certificate not verified") != NULL && strstr(res.msg, "step 1")
+	    != NULL, "%s", res.msg);
+	ck_assert_int_eq(t.handshakes, 0);
+	ck_assert_int_eq(run_tls(TOY_STLS, x, k, other, "localhost", &t,
+	    &res), RESULT_FAIL);
+	ck_assert_msg(strstr(res.msg, "certificate not verified") != NULL,
+	    "%s", res.msg);
+	ck_assert_int_eq(run_tls(TOY_STLS, x, k, x, "mail.example", &t,
+	    &res), RESULT_FAIL);
+	ck_assert_msg(strstr(res.msg, "hostname mismatch") != NULL &&
+	    strstr(res.msg, "mail.example") != NULL, "%s", res.msg);
+	X509_free(x);
+	EVP_PKEY_free(k);
+	X509_free(other);
+	EVP_PKEY_free(otherk);
+}
+END_TEST
+
+/* A server that never finishes the handshake, or refuses STLS: FAIL. */
+START_TEST(test_tls_stalls_and_refusals)
+{
+	struct run_ctx *ctx;
+	struct result res;
+	struct tcase tc;
+	char err[256];
+	int sv[2];
+	static const struct {
+		int		 tls;
+		const char	*says;
+		const char	*want;
+	} tries[] = {
+		{ TLS_IMPLICIT, "", "TLS handshake failed: not finished "
+		    "within 300 ms" },
+		{ TLS_STLS, "+OK hi\r\n+OK go\r\n", "TLS handshake failed: "
+		    "not finished within 300 ms" },
+		{ TLS_STLS, "+OK hi\r\n-ERR no TLS here\r\n", "--stls: STLS "
+		    "refused: got '-ERR no TLS here\\r\\n'" },
+		{ TLS_STLS, "+OK hi\r\n", "--stls: expected '+OK' to STLS got "
+		    "nothing" },
+		{ TLS_STLS, "-ERR busy\r\n", "--stls: expected a '+OK' "
+		    "greeting got '-ERR busy" },
+		{ TLS_STLS, "+OK hi\r\n+OK go\r\nNOOP\r\n", "6 octets came "
+		    "after STLS's '+OK'" },
+		{ TLS_IMPLICIT, "+OK this is not TLS\r\n", "TLS handshake "
+		    "failed: " },
+	};
+
+	for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]); i++) {
+		ctx = ctx_new();
+		ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+		ck_assert_int_eq(write(sv[1], tries[i].says,
+		    strlen(tries[i].says)), (ssize_t)strlen(tries[i].says));
+		ck_assert_int_eq(parse(toy_case, &tc, err, sizeof(err)), 0);
+		ctx->fd = sv[0];
+		ctx->host = "localhost";
+		ctx->tls = tries[i].tls;
+		ctx->insecure = 1;
+		ctx->timeout_ms = 300;
+		run_case(&tc, ctx, &res);
+		ck_assert_int_eq(res.kind, RESULT_FAIL);
+		ck_assert_msg(strstr(res.msg, tries[i].want) != NULL,
+		    "try %zu: %s", i, res.msg);
+		run_ctx_free(ctx);
+		tcase_free(&tc);
+		close(sv[0]);
+		close(sv[1]);
+	}
+}
+END_TEST
+
+START_TEST(test_parse_tls_header)
+{
+	struct tcase tc;
+	char err[256];
+
+	ck_assert_int_eq(parse("proto: pop3\n@greeting\n", &tc, err,
+	    sizeof(err)), 0);
+	ck_assert_ptr_null(tc.notls);
+	tcase_free(&tc);
+	ck_assert_int_eq(parse("proto: pop3\ntls: no\n@greeting\n", &tc, err,
+	    sizeof(err)), 0);
+	ck_assert_str_eq(tc.notls, "");
+	tcase_free(&tc);
+	ck_assert_int_eq(parse("proto: pop3\ntls: no  (needs the clear)\n"
+	    "@greeting\n", &tc, err, sizeof(err)), 0);
+	ck_assert_str_eq(tc.notls, "(needs the clear)");
+	tcase_free(&tc);
+	ck_assert_int_lt(parse("proto: pop3\ntls: yes\n@greeting\n", &tc,
+	    err, sizeof(err)), 0);
+	ck_assert_msg(strstr(err, "tls: wants 'no'") != NULL, "%s", err);
+	ck_assert_int_lt(parse("proto: pop3\ntls: nope\n@greeting\n", &tc,
+	    err, sizeof(err)), 0);
+}
+END_TEST
+
 static Suite *
 conform_suite(void)
 {
@@ -786,6 +1130,15 @@ conform_suite(void)
 	tcase_add_test(tc, test_parse_pop2);
 	tcase_add_test(tc, test_exec_pop2_data);
 	tcase_add_test(tc, test_exec_pop2_error_closes);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("tls");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_parse_tls_header);
+	tcase_add_test(tc, test_tls_stls_replays_greeting);
+	tcase_add_test(tc, test_tls_implicit);
+	tcase_add_test(tc, test_tls_wrong_certificate);
+	tcase_add_test(tc, test_tls_stalls_and_refusals);
 	suite_add_tcase(s, tc);
 	return s;
 }
