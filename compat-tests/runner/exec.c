@@ -731,7 +731,8 @@ tls_start(struct sess *s)
 	rc = read_line(s, &line, &len, &why);
 	if (rc < 0)
 		return fail(s, "--stls: expected a greeting got %s",
-		    strcmp(why, "timeout") == 0 ? "nothing" : why);
+		    strcmp(why, "timeout") == 0 ? "nothing within the step "
+		    "timeout (a pop3s port?)" : why);
 	escape_bytes(line, len, esc, sizeof(esc));
 	if (rc == 0)
 		return fail(s, "--stls: expected a greeting got connection "
@@ -747,7 +748,8 @@ tls_start(struct sess *s)
 	rc = read_line(s, &line, &len, &why);
 	if (rc < 0)
 		return fail(s, "--stls: expected '+OK' to STLS got %s",
-		    strcmp(why, "timeout") == 0 ? "nothing" : why);
+		    strcmp(why, "timeout") == 0 ? "nothing within the "
+		    "step timeout" : why);
 	escape_bytes(line, len, esc, sizeof(esc));
 	if (rc == 0)
 		return fail(s, "--stls: expected '+OK' to STLS got connection "
