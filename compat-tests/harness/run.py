@@ -58,12 +58,13 @@ def run_one(args, case, profile=None):
     name, path, proto, fixture, level, folders, second, _ = case
     if proto is None:
         return [("FAIL", name, "transcript does not parse: %s" % level)]
-    if profile is not None:
-        name = "%s[%s]" % (name, profile)
     if (args.tls or args.stls) and (proto != "pop3" or profile is not None):
         # pop3s/PROFILE is refused at start-up, and historic profiles
         # answer STLS -ERR; POP1/POP2 have no TLS.
-        return [("skip", name, "TLS: only current-POP3 cases")]
+        return [("skip", name if profile is None else
+                 "%s[%s]" % (name, profile), "TLS: only current-POP3 cases")]
+    if profile is not None:
+        name = "%s[%s]" % (name, profile)
         listen = ["%s/%s" % (args.listener or LISTENER.get(proto, proto),
                              profile)]
     else:
