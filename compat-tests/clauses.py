@@ -1,0 +1,132 @@
+#!/usr/bin/env python3
+"""Section inventory of the POP RFCs (compat-tests/README.md, "Coverage").
+
+Reads rfcNNNN.txt for each RFC of issue 7 and writes one line per section
+that states a requirement or defines a command or reply:
+
+    RFC 1939 §5 The TRANSACTION State 3
+
+The last field counts the requirement keywords (MUST, MUST NOT, SHALL,
+SHOULD, SHOULD NOT, REQUIRED; "MUST NOT" counts once) in the section's own
+text (up to its first subsection).  RFCs older than RFC 2119 (all below
+2119) write them in any case, so there case does not matter; in the newer
+ones only capitals count.  References, addresses and acknowledgements
+are left out.  A section with
+a count of 0 is listed because it defines a command or a reply ("Possible
+responses", "Arguments:" or a command/reply summary).
+
+Sections are named as the RFC numbers them (§6.7).  RFC 918, 937, 1081,
+1082 and 1225 number none: their top-level headings name them, spaces
+turned into '-' (§The-AUTHORIZATION-State).  The C runner reads only the
+output, so it needs no RFC files.
+
+usage: clauses.py [--rfc-dir DIR] [--out FILE]
+"""
+import argparse
+import os
+import re
+import sys
+
+RFCS = [918, 937, 1081, 1082, 1225, 1460, 1725, 1939, 1734, 2449, 2595,
+        3206, 5034, 6856]
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DEFAULT_RFC_DIRS = ['/work/shared/rfc',
+                    os.path.join(HERE, '..', '..', 'shared', 'rfc')]
+
+NUMBERED = re.compile(r'^(\d{1,2}(?:\.\d+)*)\.? {1,4}([A-Z"][^\s].*?)\s*$')
+INDENTED = re.compile(r'^ {1,3}(\d{1,2})\.  ([A-Z][^\s].*?)\s*$')
+UNNUMBERED = re.compile(r'^([A-Z][A-Za-z0-9 ,/-]+?)\s*$')
+UPPER = re.compile(r'\b(MUST(?: NOT)?|SHALL(?: NOT)?|SHOULD(?: NOT)?|'
+                   r'REQUIRED)\b')
+ANYCASE = re.compile(UPPER.pattern, re.I)
+BACKMATTER = re.compile(r"(Normative |Informative )?References|"
+                        r"Authors?'s? Address|Acknowledge?ments?|"
+                        r"Full Copyright", re.I)
+DEFINES = re.compile(r'possible responses|^\s+arguments:|^\s+added commands:|'
+                     r'^\s+capa tag:|'
+                     r'summary of commands|^\s+commands\s*$', re.I | re.M)
+
+
+def page_noise(line, rfc):
+    """Page footers and headers, and the running title."""
+    s = line.strip()
+    return (re.search(r'\[Page \d+\]$', s) is not None or
+            re.match(r'^RFC %d\b' % rfc, s) is not None or
+            (s.startswith('Post Office Protocol') and
+             s.endswith('RFC %d' % rfc)) or '\f' in line)
+
+
+def sections(rfc, text):
+    lines = [ln for ln in text.split('\n') if not page_noise(ln, rfc)]
+    heading = NUMBERED
+    if sum(1 for ln in lines if NUMBERED.match(ln)) < 3:
+        heading = INDENTED      # RFC 1082: "   1.  Private ..."
+    numbered = sum(1 for ln in lines if heading.match(ln)
+                   and '....' not in ln) >= 2
+    found = []          # [id, title, [lines]]
+    for ln in lines:
+        m = heading.match(ln) if numbered else None
+        if m and '....' not in ln and not re.search(r'\s\d+$', ln):
+            found.append([m.group(1), m.group(2), []])
+            continue
+        if not numbered:
+            m = UNNUMBERED.match(ln)
+            if m and len(m.group(1)) < 60 and not ln.startswith(' '):
+                t = m.group(1)
+                if t.upper() != t and t not in ('Post Office Protocol',):
+                    found.append([t.replace(' ', '-'), t, []])
+                    continue
+        if found:
+            found[-1][2].append(ln)
+    # Keep the first heading of each id (contents lines end in a page
+    # number and are not headings).
+    seen = {}
+    for s in found:
+        seen.setdefault(s[0], s)
+    out = []
+    for s in found:
+        if seen[s[0]] is s:
+            out.append((s[0], s[1], '\n'.join(s[2])))
+    return out
+
+
+def inventory(rfc_dir):
+    rows = []
+    for rfc in RFCS:
+        path = os.path.join(rfc_dir, 'rfc%d.txt' % rfc)
+        with open(path, encoding='latin-1') as f:
+            text = f.read()
+        secs = sections(rfc, text)
+        kw = UPPER if rfc > 2119 else ANYCASE
+        for sid, title, body in secs:
+            if BACKMATTER.match(title):
+                continue
+            n = len(kw.findall(body))
+            if n or DEFINES.search(body):
+                rows.append('RFC %d §%s %s %d' % (rfc, sid, title, n))
+    return rows
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--rfc-dir')
+    ap.add_argument('--out', default=os.path.join(HERE, 'clauses.txt'))
+    a = ap.parse_args()
+    rfc_dir = a.rfc_dir
+    if rfc_dir is None:
+        rfc_dir = next((d for d in DEFAULT_RFC_DIRS
+                        if os.path.exists(os.path.join(d, 'rfc1939.txt'))),
+                       None)
+        if rfc_dir is None:
+            sys.exit('clauses.py: no RFC directory; pass --rfc-dir')
+    rows = inventory(rfc_dir)
+    with open(a.out, 'w', encoding='utf-8') as f:
+        f.write('# Generated by compat-tests/clauses.py; do not edit.\n')
+        f.write('# RFC N §SECTION TITLE KEYWORD-COUNT\n')
+        for r in rows:
+            f.write(r + '\n')
+
+
+if __name__ == '__main__':
+    main()
