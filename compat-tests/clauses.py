@@ -15,8 +15,8 @@ are left out.  A section with
 a count of 0 is listed because it defines a command or a reply ("Possible
 responses", "Arguments:" or a command/reply summary).
 
-Sections are named as the RFC numbers them (§6.7).  RFC 918, 937, 1081,
-1082 and 1225 number none: their top-level headings name them, spaces
+Sections are named as the RFC numbers them (§6.7), headings at the left
+margin.  RFC 918, 937, 1081, 1082 and 1225 number none: their top-level headings name them, spaces
 turned into '-' (§The-AUTHORIZATION-State).  The C runner reads only the
 output, so it needs no RFC files.
 
@@ -35,7 +35,6 @@ DEFAULT_RFC_DIRS = ['/work/shared/rfc',
                     os.path.join(HERE, '..', '..', 'shared', 'rfc')]
 
 NUMBERED = re.compile(r'^(\d{1,2}(?:\.\d+)*)\.? {1,4}([A-Z"][^\s].*?)\s*$')
-INDENTED = re.compile(r'^ {1,3}(\d{1,2})\.  ([A-Z][^\s].*?)\s*$')
 UNNUMBERED = re.compile(r'^([A-Z][A-Za-z0-9 ,/-]+?)\s*$')
 UPPER = re.compile(r'\b(MUST(?: NOT)?|SHALL(?: NOT)?|SHOULD(?: NOT)?|'
                    r'REQUIRED)\b')
@@ -60,10 +59,8 @@ def page_noise(line, rfc):
 def sections(rfc, text):
     lines = [ln for ln in text.split('\n') if not page_noise(ln, rfc)]
     heading = NUMBERED
-    if sum(1 for ln in lines if NUMBERED.match(ln)) < 3:
-        heading = INDENTED      # RFC 1082: "   1.  Private ..."
     numbered = sum(1 for ln in lines if heading.match(ln)
-                   and '....' not in ln) >= 2
+                   and '....' not in ln) >= 3
     found = []          # [id, title, [lines]]
     for ln in lines:
         m = heading.match(ln) if numbered else None
