@@ -559,8 +559,9 @@ report_write(FILE *f, const struct report *r)
 
 	fputs(REPORT_MARKER "\n# POP conformance matrix\n\n"
 	    "Written by polypop-conform --report; each run adds or replaces "
-	    "its column.\nok: every case checking the clause passed; FAIL: "
-	    "one failed; skip: all\nskipped; —: no case ran.\n\n"
+	    "its column.\nFAIL: a case checking the clause failed; ok: one "
+	    "passed and none failed;\nskip: every such case was skipped; —: "
+	    "none ran.\n\n"
 	    "| Clause | Title |", f);
 	for (c = 0; c < r->ncols; c++) {
 		fputc(' ', f);
