@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "conform.h"
 
@@ -330,7 +331,12 @@ main(int argc, char **argv)
 	}
 	if (nfiles == 0)
 		collect(CONFORM_CASES_DIR, &files, &nfiles);
-	if (o.coverage || o.check || o.report)
+	if (o.check && !o.coverage && o.report == NULL &&
+	    access(o.clauses, R_OK) != 0)
+		fprintf(stderr, "polypop-conform: %s: %s; covers: headers "
+		    "checked for syntax only (--clauses FILE)\n", o.clauses,
+		    strerror(errno));
+	else if (o.coverage || o.check || o.report)
 		load_inventory(&o, &inv, o.coverage);
 	if (o.coverage)
 		o.check = 1;	/* no server: parse the cases only */
@@ -387,7 +393,7 @@ main(int argc, char **argv)
 		} else if (o.check) {
 			size_t bad = tc.ncovers;
 
-			for (size_t k = 0; k < tc.ncovers; k++)
+			for (size_t k = 0; inv.n > 0 && k < tc.ncovers; k++)
 				if (inventory_find(&inv, tc.covers[k]) < 0) {
 					bad = k;
 					break;
