@@ -5,6 +5,7 @@
          [--fixture-via direct|deliver] [--cases DIR] [--only GLOB]
          [--listener pop3|pop2|pop1|pop109] [--profile NAME]
          [--level rfc|polypop] [--tls|--stls] [-j N] [--keep] [-v]
+         [--report FILE [--label TEXT]]
 
 For each case: a temp dir with users, config and the case's fixture (for
 alice and bob) and folders (`folder:` headers, for alice), the server on
@@ -28,6 +29,14 @@ each connection is verified against that certificate and 127.0.0.1.  The
 runner skips cases with the header `tls: no`; POP1/POP2 cases and
 historic-profile instances are skipped ("TLS: only current-POP3 cases").
 
+--report FILE: the clause matrix (compat-tests/README.md, "Reports").
+Each case's runner writes its own small report into a temporary
+directory (--report DIR/N.md --label TEXT), never the shared FILE; after
+the last case one `polypop-conform --report FILE --merge DIR/*.md` puts
+them into FILE as the column TEXT (default polypop/STORE, plus /PROFILE
+with --profile), replacing that column if FILE already has it.  Cases
+whose server did not start leave no trace in the matrix (they FAIL here).
+
 Prints polypop-conform's lines and a closing 'N passed, N failed, N
 skipped'.  --polypopd may name peers/dovecot.sh to run against Dovecot.
 """
@@ -45,6 +54,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CLAUSE_ARGS = ["--clauses", os.path.join(HERE, "clauses.txt")]
 
 
 # The listener a case's protocol is served on (--listen PROTO@...).
@@ -106,6 +116,10 @@ def run_one(args, case, profile=None):
                      "--cafile", args.cert]
         if args.verbose:
             argv.append("-v")
+        if args.report_dir is not None:
+            argv += ["--report", os.path.join(
+                args.report_dir, "%s.md" % name.replace("/", "_")),
+                "--label", args.label] + CLAUSE_ARGS
         try:
             r = subprocess.run(argv, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, timeout=240)
@@ -168,7 +182,17 @@ def main():
     ap.add_argument("-j", "--jobs", type=int, default=4)
     ap.add_argument("--keep", action="store_true")
     ap.add_argument("-v", "--verbose", action="store_true")
+    ap.add_argument("--report", default=None,
+                    help="add this run's column to the clause matrix FILE")
+    ap.add_argument("--label", default=None,
+                    help="the column's name (polypop/STORE[/PROFILE])")
     args = ap.parse_args()
+    args.report_dir = None
+    if args.report is not None:
+        args.report_dir = tempfile.mkdtemp(prefix="conform-report.")
+        if args.label is None:
+            args.label = "polypop/%s%s" % (
+                args.store, "/" + args.profile if args.profile else "")
 
     rep = common.Report()
     if not os.access(args.polypopd, os.X_OK):
@@ -227,7 +251,30 @@ def run_all(args, rep):
                     rep.fail(name, why)
                 else:
                     print("    " + why.replace("\n", "\n    "), flush=True)
+    if args.report_dir is not None:
+        merge_report(args, rep)
     return rep.close()
+
+
+def merge_report(args, rep):
+    """One writer, after the last case: the per-case reports into
+    --report FILE as the column --label."""
+    parts = sorted(os.path.join(args.report_dir, f)
+                   for f in os.listdir(args.report_dir) if f.endswith(".md"))
+    argv = [args.conform, "--report", args.report] + CLAUSE_ARGS
+    for p in parts:
+        argv += ["--merge", p]
+    if not parts:
+        rep.fail("report", "no case wrote a report; %s unchanged"
+                 % args.report)
+        os.rmdir(args.report_dir)
+        return
+    r = subprocess.run(argv, stderr=subprocess.PIPE)
+    if r.returncode != 0:
+        rep.fail("report", r.stderr.decode(errors="replace").strip())
+    for p in os.listdir(args.report_dir):
+        os.unlink(os.path.join(args.report_dir, p))
+    os.rmdir(args.report_dir)
 
 
 if __name__ == "__main__":

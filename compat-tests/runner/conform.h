@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 enum step_kind {
 	STEP_SEND,		/* "C: text": text, then CRLF */
@@ -71,6 +72,10 @@ struct tcase {
 	char		*notls;		/* "tls: no [why]": the text after "no"
 					   ("" if none); NULL: runs over TLS */
 	int		 dialect;	/* parse state: DIALECT_*, see "@as" */
+	char		**covers;	/* "covers:" clauses, canonical
+					   "RFC 1939 §5"; none: derived from
+					   the step references */
+	size_t		 ncovers;
 	struct step	*steps;
 	size_t		 nsteps;
 };
@@ -83,6 +88,61 @@ int	 tcase_load(const char *path, struct tcase *tc, char *err,
 void	 tcase_free(struct tcase *tc);
 int	 tcase_runs_profile(const struct tcase *tc, const char *profile);
 const char *step_kind_name(enum step_kind k);
+int	 clause_canon(const char *s, char *out, size_t outlen, char *err,
+	    size_t errlen);
+int	 clause_rfc_known(int rfc);
+
+/* coverage.c: clauses (compat-tests/clauses.txt), coverage, --report. */
+struct clause {
+	char		*id;		/* "RFC 1939 §5" */
+	char		*title;
+	int		 rfc;
+	int		 count;		/* requirement keywords */
+	char		*why;		/* untestable.txt reason, or NULL */
+	char		*cases;		/* "pop3/retr, ...", or NULL */
+};
+
+struct inventory {
+	struct clause	*v;
+	size_t		 n;
+};
+
+int	 inventory_parse(struct inventory *inv, const char *buf, size_t len,
+	    char *err, size_t errlen);
+int	 untestable_parse(struct inventory *inv, const char *buf, size_t len,
+	    char *err, size_t errlen);
+int	 read_file(const char *path, char **buf, size_t *len);
+void	 inventory_free(struct inventory *inv);
+int	 inventory_find(const struct inventory *inv, const char *id);
+size_t	 tcase_clauses(const struct tcase *tc, const struct inventory *inv,
+	    int *idx, size_t max);
+void	 coverage_add(struct inventory *inv, const char *casename,
+	    const int *idx, size_t n);
+void	 coverage_write(FILE *f, const struct inventory *inv);
+
+enum cell { CELL_NONE, CELL_SKIP, CELL_OK, CELL_FAIL };	/* worst last */
+
+struct report {
+	char		**rows;		/* clause ids */
+	char		**titles;
+	size_t		 nrows;
+	char		**cols;		/* run labels */
+	size_t		 ncols;
+	enum cell	*cells;		/* [row * ncols + col] */
+};
+
+#define REPORT_MARKER "<!-- polypop-conform report v1 -->"
+
+void	 report_init(struct report *r, const struct inventory *inv);
+int	 report_parse(struct report *r, const char *buf, size_t len,
+	    char *err, size_t errlen);
+size_t	 report_column(struct report *r, const char *label, int reset);
+void	 report_set(struct report *r, const char *row, size_t col,
+	    enum cell c);
+void	 report_write(FILE *f, const struct report *r);
+void	 report_free(struct report *r);
+int	 report_merge_file(const char *path, const struct inventory *inv,
+	    const struct report *run, char *err, size_t errlen);
 
 /* fixture.c: the corpus and what a POP3 server must send for it. */
 struct fmsg {

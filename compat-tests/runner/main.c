@@ -10,8 +10,18 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "conform.h"
+
+#include <errno.h>
+
+#ifndef CONFORM_CLAUSES
+#define CONFORM_CLAUSES "clauses.txt"
+#endif
+#ifndef CONFORM_UNTESTABLE
+#define CONFORM_UNTESTABLE "untestable.txt"
+#endif
 
 #ifndef CONFORM_CASES_DIR
 #define CONFORM_CASES_DIR "cases/pop3"
@@ -23,7 +33,75 @@ struct opts {
 	char		**cases;
 	size_t		 ncases;
 	int		 check, list;
+	/* Clauses, coverage and --report (coverage.c). */
+	const char	*clauses, *untestable, *report, *label;
+	char		**merge;
+	size_t		 nmerge;
+	int		 coverage;
 };
+
+static int has_suffix(const char *s, const char *suf);
+
+/* "pop3/retr" from ".../cases/pop3/retr.txt": unique across case dirs. */
+static void
+case_label(const char *path, char *out, size_t outlen)
+{
+	const char *base = strrchr(path, '/'), *dir = base;
+	size_t n;
+
+	base = base ? base + 1 : path;
+	while (dir != NULL && dir > path && dir[-1] != '/')
+		dir--;
+	if (dir == NULL)
+		dir = base;
+	n = strlen(dir);
+	if (has_suffix(dir, ".txt"))
+		n -= 4;
+	snprintf(out, outlen, "%.*s", (int)n, dir);
+}
+
+static void
+load_inventory(const struct opts *o, struct inventory *inv, int untestable)
+{
+	char *buf, err[512];
+	size_t len;
+
+	if (read_file(o->clauses, &buf, &len) < 0) {
+		fprintf(stderr, "polypop-conform: %s: %s (--clauses FILE)\n",
+		    o->clauses, strerror(errno));
+		exit(2);
+	}
+	if (inventory_parse(inv, buf, len, err, sizeof(err)) < 0) {
+		fprintf(stderr, "polypop-conform: %s: %s\n", o->clauses, err);
+		exit(2);
+	}
+	free(buf);
+	if (!untestable)
+		return;
+	if (read_file(o->untestable, &buf, &len) < 0) {
+		fprintf(stderr, "polypop-conform: %s: %s (--untestable "
+		    "FILE)\n", o->untestable, strerror(errno));
+		exit(2);
+	}
+	if (untestable_parse(inv, buf, len, err, sizeof(err)) < 0) {
+		fprintf(stderr, "polypop-conform: %s: %s\n", o->untestable,
+		    err);
+		exit(2);
+	}
+	free(buf);
+}
+
+/* Records one case's result in the run's report column. */
+static void
+record(struct report *run, const struct inventory *inv,
+    const struct tcase *tc, enum cell c)
+{
+	int idx[64];
+	size_t n = tcase_clauses(tc, inv, idx, 64);
+
+	for (size_t k = 0; k < n; k++)
+		report_set(run, inv->v[idx[k]].id, 0, c);
+}
 
 static void
 usage(void)
@@ -36,7 +114,11 @@ usage(void)
 	    "           [--only GLOB] [--level rfc|polypop] "
 	    "[--timeout SEC] [-v]\n"
 	    "           [--tls|--stls] [--cafile FILE|--insecure]\n"
-	    "       polypop-conform --check|--list [--cases DIR|FILE]...\n"
+	    "           [--report FILE [--label TEXT]]\n"
+	    "       polypop-conform --check|--list|--coverage "
+	    "[--cases DIR|FILE]...\n"
+	    "       polypop-conform --report FILE --merge FILE...\n"
+	    "       (--clauses FILE, --untestable FILE: the clause lists)\n"
 	    "       polypop-conform --write-fixture NAME "
 	    "--format maildir|mbox|raw|wire --out PATH\n"
 	    "fixtures:");
@@ -167,9 +249,19 @@ main(int argc, char **argv)
 		{ "insecure", no_argument, NULL, 'I' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "coverage", no_argument, NULL, 1000 },
+		{ "report", required_argument, NULL, 1001 },
+		{ "label", required_argument, NULL, 1002 },
+		{ "merge", required_argument, NULL, 1003 },
+		{ "clauses", required_argument, NULL, 1004 },
+		{ "untestable", required_argument, NULL, 1005 },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct opts o = { .proto = "pop3", .only = "*", .level = "polypop" };
+	struct opts o = { .proto = "pop3", .only = "*", .level = "polypop",
+		.clauses = CONFORM_CLAUSES, .untestable = CONFORM_UNTESTABLE };
+	struct inventory inv = { NULL, 0 };
+	struct report run;
+	char label[512];
 	struct run_ctx ctx = { .fd = -1, .timeout_ms = 10000 };
 	char **files = NULL, err[512];
 	size_t nfiles = 0;
@@ -209,6 +301,18 @@ main(int argc, char **argv)
 		case 'A': ctx.cafile = optarg; break;
 		case 'I': ctx.insecure = 1; break;
 		case 'v': ctx.verbose = 1; break;
+		case 1000: o.coverage = 1; break;
+		case 1001: o.report = optarg; break;
+		case 1002: o.label = optarg; break;
+		case 1003:
+			o.merge = realloc(o.merge, (o.nmerge + 1) *
+			    sizeof(*o.merge));
+			if (o.merge == NULL)
+				exit(2);
+			o.merge[o.nmerge++] = optarg;
+			break;
+		case 1004: o.clauses = optarg; break;
+		case 1005: o.untestable = optarg; break;
 		default: usage();
 		}
 	}
@@ -216,8 +320,55 @@ main(int argc, char **argv)
 		usage();
 	if (o.fixture != NULL)
 		return write_fixture(&o);
+	if (o.nmerge > 0) {
+		/* --report FILE --merge IN...: no cases, only the matrix. */
+		if (o.report == NULL)
+			usage();
+		load_inventory(&o, &inv, 0);
+		report_init(&run, NULL);
+		for (size_t i = 0; i < o.nmerge; i++) {
+			char *buf;
+			size_t len;
+
+			if (read_file(o.merge[i], &buf, &len) < 0 ||
+			    report_parse(&run, buf, len, err, sizeof(err)) != 0) {
+				fprintf(stderr, "polypop-conform: %s: not a "
+				    "report\n", o.merge[i]);
+				exit(2);
+			}
+			free(buf);
+		}
+		if (report_merge_file(o.report, &inv, &run, err,
+		    sizeof(err)) < 0) {
+			fprintf(stderr, "polypop-conform: %s\n", err);
+			return 2;
+		}
+		report_free(&run);
+		inventory_free(&inv);
+		free(o.merge);
+		return 0;
+	}
 	if (nfiles == 0)
 		collect(CONFORM_CASES_DIR, &files, &nfiles);
+	if (o.check && !o.coverage && o.report == NULL &&
+	    access(o.clauses, R_OK) != 0)
+		fprintf(stderr, "polypop-conform: %s: %s; covers: headers "
+		    "checked for syntax only (--clauses FILE)\n", o.clauses,
+		    strerror(errno));
+	else if (o.coverage || o.check || o.report)
+		load_inventory(&o, &inv, o.coverage);
+	if (o.coverage)
+		o.check = 1;	/* no server: parse the cases only */
+	if (o.report != NULL) {
+		if (o.label == NULL) {
+			snprintf(label, sizeof(label), "%s:%s%s%s",
+			    ctx.host ? ctx.host : "?", ctx.port ? ctx.port : "?",
+			    o.profile ? "/" : "", o.profile ? o.profile : "");
+			o.label = label;
+		}
+		report_init(&run, &inv);
+		report_column(&run, o.label, 1);
+	}
 	if (!o.check && !o.list && (ctx.host == NULL || ctx.port == NULL ||
 	    ctx.user == NULL || ctx.pass == NULL))
 		usage();
@@ -262,11 +413,30 @@ main(int argc, char **argv)
 				putchar(*f == ' ' ? ',' : *f);
 			putchar('\n');
 		} else if (o.check) {
+			size_t bad = tc.ncovers;
+
+			for (size_t k = 0; inv.n > 0 && k < tc.ncovers; k++)
+				if (inventory_find(&inv, tc.covers[k]) < 0) {
+					bad = k;
+					break;
+				}
 			if (fixture_get(tc.fixture ? tc.fixture : "basic") ==
 			    NULL) {
 				printf("FAIL %s: unknown fixture '%s'\n",
 				    tc.name, tc.fixture);
 				failed++;
+			} else if (bad < tc.ncovers) {
+				printf("FAIL %s: covers: %s is not a section of "
+				    "%s\n", tc.name, tc.covers[bad], o.clauses);
+				failed++;
+			} else if (o.coverage) {
+				int idx[64];
+				char name[512];
+				size_t n = tcase_clauses(&tc, &inv, idx, 64);
+
+				case_label(files[i], name, sizeof(name));
+				coverage_add(&inv, name, idx, n);
+				passed++;
 			} else {
 				printf("ok %s\n", tc.name);
 				passed++;
@@ -274,8 +444,14 @@ main(int argc, char **argv)
 		} else if ((why = why_skip(&o, &ctx, &tc)) != NULL) {
 			printf("skip %s: %s\n", tc.name, why);
 			skipped++;
+			if (o.report)
+				record(&run, &inv, &tc, CELL_SKIP);
 		} else {
 			run_case(&tc, &ctx, &res);
+			if (o.report)
+				record(&run, &inv, &tc, res.kind == RESULT_OK ?
+				    CELL_OK : res.kind == RESULT_SKIP ?
+				    CELL_SKIP : CELL_FAIL);
 			if (res.kind == RESULT_OK) {
 				printf("ok %s\n", tc.name);
 				passed++;
@@ -293,6 +469,22 @@ main(int argc, char **argv)
 	}
 	free(files);
 	run_ctx_free(&ctx);
+	if (o.coverage) {
+		if (failed)
+			return 1;
+		coverage_write(stdout, &inv);
+		inventory_free(&inv);
+		return 0;
+	}
+	if (o.report != NULL) {
+		if (report_merge_file(o.report, &inv, &run, err,
+		    sizeof(err)) < 0) {
+			fprintf(stderr, "polypop-conform: %s\n", err);
+			failed++;
+		}
+		report_free(&run);
+	}
+	inventory_free(&inv);
 	if (!o.list)
 		printf("%d passed, %d failed, %d skipped\n", passed, failed,
 		    skipped);

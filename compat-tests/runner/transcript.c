@@ -405,13 +405,97 @@ parse_profiles(struct tcase *tc, int lineno, const char *val, char *err,
 	return 0;
 }
 
+/* The RFCs of issue 7: those a "covers:" header may name. */
+static const int known_rfcs[] = { 918, 937, 1081, 1082, 1225, 1460, 1725,
+	1939, 1734, 2449, 2595, 3206, 5034, 6856 };
+
+int
+clause_rfc_known(int rfc)
+{
+	for (size_t i = 0; i < sizeof(known_rfcs) / sizeof(known_rfcs[0]); i++)
+		if (known_rfcs[i] == rfc)
+			return 1;
+	return 0;
+}
+
+/*
+ * "RFC 1939 §5", "RFC1939 §6.7" or "RFC 937 §The-Protocol" (RFCs that number
+ * no sections are named by heading, spaces as '-') into the canonical
+ * "RFC 1939 §5".  Nothing may follow the section.
+ */
+int
+clause_canon(const char *s, char *out, size_t outlen, char *err,
+    size_t errlen)
+{
+	const char *p = s, *sec;
+	long rfc = 0;
+	size_t n;
+
+	if (strncmp(p, "RFC", 3) != 0)
+		goto bad;
+	p += 3;
+	if (*p == ' ')
+		p++;
+	if (!isdigit((unsigned char)*p))
+		goto bad;
+	while (isdigit((unsigned char)*p) && rfc < 100000)
+		rfc = rfc * 10 + (*p++ - '0');
+	if (!clause_rfc_known((int)rfc)) {
+		snprintf(err, errlen, "unknown RFC %ld in '%s' (not one of "
+		    "issue 7's)", rfc, s);
+		return -1;
+	}
+	if (strncmp(p, " §", strlen(" §")) != 0)
+		goto bad;
+	sec = p + strlen(" §");
+	n = strlen(sec);
+	if (n == 0 || n > 80)
+		goto bad;
+	if (isdigit((unsigned char)sec[0])) {
+		/* 5, 6.7, 2.4.1: digits separated by single dots */
+		for (size_t i = 0; i < n; i++)
+			if (!isdigit((unsigned char)sec[i]) && !(sec[i] == '.' &&
+			    i + 1 < n && isdigit((unsigned char)sec[i + 1])))
+				goto bad;
+	} else if (isalpha((unsigned char)sec[0]) || sec[0] == '"') {
+		for (size_t i = 0; i < n; i++)
+			if (!isalnum((unsigned char)sec[i]) &&
+			    strchr("-\",/'", sec[i]) == NULL)
+				goto bad;
+	} else
+		goto bad;
+	if ((size_t)snprintf(out, outlen, "RFC %ld §%s", rfc, sec) >= outlen)
+		goto bad;
+	return 0;
+bad:
+	snprintf(err, errlen, "malformed clause '%s' (want 'RFC N §SECTION')",
+	    s);
+	return -1;
+}
+
 static int
 parse_header(struct tcase *tc, int lineno, const char *key, const char *val,
     char *err, size_t errlen)
 {
 	char **slot = NULL;
 
-	if (strcmp(key, "proto") == 0) {
+	if (strcmp(key, "covers") == 0) {
+		char id[128], why[256];
+		char **v;
+
+		if (clause_canon(val, id, sizeof(id), why, sizeof(why)) < 0) {
+			seterr(err, errlen, lineno, "covers: %s", why);
+			return -1;
+		}
+		v = realloc(tc->covers, (tc->ncovers + 1) * sizeof(*v));
+		if (v == NULL) {
+			perror("realloc");
+			exit(2);
+		}
+		tc->covers = v;
+		v[tc->ncovers++] = xstrndup(id, strlen(id));
+		return 0;
+	} else if (strcmp(key, "proto") == 0) {
 		if (tc->proto == NULL && dialect_of(val) >= 0)
 			tc->dialect = dialect_of(val);
 		slot = &tc->proto;
@@ -753,5 +837,8 @@ tcase_free(struct tcase *tc)
 	free(tc->level);
 	free(tc->notls);
 	free(tc->folders);
+	for (size_t i = 0; i < tc->ncovers; i++)
+		free(tc->covers[i]);
+	free(tc->covers);
 	memset(tc, 0, sizeof(*tc));
 }

@@ -1087,6 +1087,283 @@ START_TEST(test_parse_tls_header)
 	ck_assert_msg(strstr(err, "tls: wants 'no'") != NULL, "%s", err);
 	ck_assert_int_lt(parse("proto: pop3\ntls: nope\n@greeting\n", &tc,
 	    err, sizeof(err)), 0);
+/* --- clauses, coverage and the --report matrix ------------------------- */
+
+static const char *inv_text =
+    "# comment\n"
+    "RFC 1939 §5 The TRANSACTION State 6\n"
+    "RFC 2449 §6 Initial Set of Capabilities 0\n"
+    "RFC 2449 §6.7 EXPIRE capability 5\n"
+    "RFC 2595 §2.4 Server Identity Check 5\n"
+    "RFC 937 §The-Protocol The Protocol 1\n";
+
+static void
+inv_load(struct inventory *inv)
+{
+	char err[256];
+
+	ck_assert_msg(inventory_parse(inv, inv_text, strlen(inv_text), err,
+	    sizeof(err)) == 0, "%s", err);
+	ck_assert_uint_eq(inv->n, 5);
+}
+
+START_TEST(test_clause_canon)
+{
+	char out[128], err[256];
+
+	ck_assert_int_eq(clause_canon("RFC1939 §5", out, sizeof(out), err,
+	    sizeof(err)), 0);
+	ck_assert_str_eq(out, "RFC 1939 §5");
+	ck_assert_int_eq(clause_canon("RFC 2449 §6.7", out, sizeof(out), err,
+	    sizeof(err)), 0);
+	ck_assert_int_eq(clause_canon("RFC 937 §The-Protocol", out,
+	    sizeof(out), err, sizeof(err)), 0);
+	ck_assert_int_eq(clause_canon("RFC 821 §4", out, sizeof(out), err,
+	    sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "unknown RFC 821") != NULL, "%s", err);
+	ck_assert_int_eq(clause_canon("RFC 1939 §5x", out, sizeof(out), err,
+	    sizeof(err)), -1);
+	ck_assert_int_eq(clause_canon("RFC 1939 §5.", out, sizeof(out), err,
+	    sizeof(err)), -1);
+	ck_assert_int_eq(clause_canon("RFC 1939 5", out, sizeof(out), err,
+	    sizeof(err)), -1);
+	ck_assert_int_eq(clause_canon("RFC 1939 §5 RETR", out, sizeof(out),
+	    err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "malformed") != NULL, "%s", err);
+}
+END_TEST
+
+START_TEST(test_covers_header)
+{
+	struct tcase tc;
+	char err[256];
+
+	ck_assert_int_eq(parse("proto: pop3\ncovers: RFC 1939 §5\n"
+	    "covers: RFC2449 §6.7\nS+\n", &tc, err, sizeof(err)), 0);
+	ck_assert_uint_eq(tc.ncovers, 2);
+	ck_assert_str_eq(tc.covers[0], "RFC 1939 §5");
+	ck_assert_str_eq(tc.covers[1], "RFC 2449 §6.7");
+	tcase_free(&tc);
+	ck_assert_int_eq(parse("proto: pop3\ncovers: RFC 1234 §5\nS+\n", &tc,
+	    err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "line 2: covers: unknown RFC") != NULL,
+	    "%s", err);
+	ck_assert_int_eq(parse("proto: pop3\ncovers: RFC 1939 §§\nS+\n", &tc,
+	    err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "malformed") != NULL, "%s", err);
+}
+END_TEST
+
+START_TEST(test_coverage)
+{
+	struct inventory inv;
+	struct tcase tc;
+	char err[256], *out = NULL, *bad;
+	size_t outlen = 0, n;
+	int idx[8];
+	FILE *f;
+	const char *untestable = "# why\n"
+	    "RFC 2595 §2.4: a client obligation\n";
+
+	inv_load(&inv);
+	ck_assert_int_eq(untestable_parse(&inv, untestable,
+	    strlen(untestable), err, sizeof(err)), 0);
+	bad = "RFC 2595 §9: not in the inventory\n";
+	ck_assert_int_eq(untestable_parse(&inv, bad, strlen(bad), err,
+	    sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "not in clauses.txt") != NULL, "%s", err);
+
+	/* Derived: §6.7.1 falls back to §6.7; RFC 4647 and "polypop" name
+	   no clause; a heading names a section of an unnumbered RFC. */
+	ck_assert_int_eq(parse("proto: pop3\n"
+	    "C: X  [RFC 1939 §5 RETR]\n"
+	    "C: Y  [RFC 2449 §6.7.1: EXPIRE]\n"
+	    "C: Z  [RFC 4647 §3.4]\n"
+	    "C: W  [polypop: extra]\n"
+	    "C: V  [RFC 1939 §5 STAT]\n"
+	    "C: U  [RFC 937 The Protocol: folders]\n", &tc, err,
+	    sizeof(err)), 0);
+	n = tcase_clauses(&tc, &inv, idx, 8);
+	ck_assert_uint_eq(n, 3);
+	ck_assert_str_eq(inv.v[idx[0]].id, "RFC 1939 §5");
+	ck_assert_str_eq(inv.v[idx[1]].id, "RFC 2449 §6.7");
+	ck_assert_str_eq(inv.v[idx[2]].id, "RFC 937 §The-Protocol");
+	coverage_add(&inv, "pop3/a", idx, n);
+	tcase_free(&tc);
+
+	/* covers: wins over the references. */
+	ck_assert_int_eq(parse("proto: pop3\ncovers: RFC 2449 §6\n"
+	    "C: X  [RFC 1939 §5 RETR]\n", &tc, err, sizeof(err)), 0);
+	n = tcase_clauses(&tc, &inv, idx, 8);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(inv.v[idx[0]].id, "RFC 2449 §6");
+	coverage_add(&inv, "pop3/b", idx, n);
+	tcase_free(&tc);
+	ck_assert_str_eq(inv.v[0].cases, "pop3/a");
+
+	f = open_memstream(&out, &outlen);
+	coverage_write(f, &inv);
+	fclose(f);
+	ck_assert_msg(strstr(out, "| RFC 1939 | 1 | 1 | 0 | 0 |\n") != NULL,
+	    "%s", out);
+	ck_assert_msg(strstr(out, "| RFC 2449 | 2 | 2 | 0 | 0 |\n") != NULL,
+	    "%s", out);
+	ck_assert_msg(strstr(out, "| RFC 2595 | 1 | 0 | 1 | 0 |\n") != NULL,
+	    "%s", out);
+	ck_assert(strstr(out, "| §6.7 | EXPIRE capability | 5 | pop3/a |\n")
+	    != NULL);
+	ck_assert(strstr(out, "| §2.4 | Server Identity Check | 5 | "
+	    "untestable: a client obligation |\n") != NULL);
+	/* RFC order is the inventory's. */
+	ck_assert(strstr(out, "## RFC 1939") < strstr(out, "## RFC 937"));
+	free(out);
+	inventory_free(&inv);
+}
+END_TEST
+
+static char *
+report_text(const struct report *r)
+{
+	char *out = NULL;
+	size_t outlen = 0;
+	FILE *f = open_memstream(&out, &outlen);
+
+	report_write(f, r);
+	fclose(f);
+	return out;
+}
+
+START_TEST(test_report_merge)
+{
+	struct inventory inv;
+	struct report run, back;
+	char dir[] = "/tmp/conform-report-XXXXXX", path[128], err[256];
+	char *buf, *text;
+	size_t len;
+	FILE *f;
+
+	inv_load(&inv);
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/report.md", dir);
+
+	/* Write: a new file with one column. */
+	report_init(&run, &inv);
+	report_column(&run, "a:110", 1);
+	report_set(&run, "RFC 1939 §5", 0, CELL_OK);
+	report_set(&run, "RFC 1939 §5", 0, CELL_SKIP);	/* ok stays */
+	report_set(&run, "RFC 2449 §6.7", 0, CELL_OK);
+	report_set(&run, "RFC 2449 §6.7", 0, CELL_FAIL);	/* FAIL wins */
+	report_set(&run, "RFC 2595 §2.4", 0, CELL_SKIP);
+	ck_assert_int_eq(report_merge_file(path, &inv, &run, err,
+	    sizeof(err)), 0);
+	report_free(&run);
+
+	/* Re-read. */
+	ck_assert_int_eq(read_file(path, &buf, &len), 0);
+	report_init(&back, NULL);
+	ck_assert_int_eq(report_parse(&back, buf, len, err, sizeof(err)), 0);
+	free(buf);
+	ck_assert_uint_eq(back.ncols, 1);
+	ck_assert_str_eq(back.cols[0], "a:110");
+	ck_assert_uint_eq(back.nrows, 5);
+	ck_assert_str_eq(back.rows[2], "RFC 2449 §6.7");
+	ck_assert_str_eq(back.titles[2], "EXPIRE capability");
+	ck_assert_int_eq(back.cells[0], CELL_OK);
+	ck_assert_int_eq(back.cells[1], CELL_NONE);
+	ck_assert_int_eq(back.cells[2], CELL_FAIL);
+	ck_assert_int_eq(back.cells[3], CELL_SKIP);
+	report_free(&back);
+
+	/* Add a column (a label with a '|'), then replace the first. */
+	report_init(&run, &inv);
+	report_column(&run, "dovecot|1", 1);
+	report_set(&run, "RFC 1939 §5", 0, CELL_FAIL);
+	ck_assert_int_eq(report_merge_file(path, &inv, &run, err,
+	    sizeof(err)), 0);
+	report_free(&run);
+	report_init(&run, &inv);
+	report_column(&run, "a:110", 1);
+	report_set(&run, "RFC 2449 §6.7", 0, CELL_OK);
+	ck_assert_int_eq(report_merge_file(path, &inv, &run, err,
+	    sizeof(err)), 0);
+	report_free(&run);
+
+	ck_assert_int_eq(read_file(path, &buf, &len), 0);
+	ck_assert_msg(strstr(buf, "| Clause | Title | a:110 | dovecot\\|1 |\n")
+	    != NULL, "%s", buf);
+	ck_assert_msg(strstr(buf, "| RFC 1939 §5 | The TRANSACTION State | — "
+	    "| FAIL |\n") != NULL, "%s", buf);
+	ck_assert_msg(strstr(buf, "| RFC 2449 §6.7 | EXPIRE capability | ok "
+	    "| — |\n") != NULL, "%s", buf);
+	ck_assert(strstr(buf, "| RFC 2595 §2.4 | Server Identity Check | — "
+	    "| — |\n") != NULL);
+	/* Reading and writing it again changes nothing. */
+	report_init(&back, &inv);
+	ck_assert_int_eq(report_parse(&back, buf, len, err, sizeof(err)), 0);
+	text = report_text(&back);
+	ck_assert_str_eq(text, buf);
+	free(text);
+	report_free(&back);
+	free(buf);
+
+	/* A file polypop-conform did not write is left alone. */
+	f = fopen(path, "w");
+	fputs("# my notes\n", f);
+	fclose(f);
+	report_init(&run, &inv);
+	report_column(&run, "x", 1);
+	ck_assert_int_eq(report_merge_file(path, &inv, &run, err,
+	    sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "not written by polypop-conform") != NULL,
+	    "%s", err);
+	report_free(&run);
+	ck_assert_int_eq(read_file(path, &buf, &len), 0);
+	ck_assert_str_eq(buf, "# my notes\n");
+	free(buf);
+	unlink(path);
+	rmdir(dir);
+	inventory_free(&inv);
+}
+END_TEST
+
+/*
+ * A deliberately broken server (a STAT reply that is not RFC 1939 §5's)
+ * over a socketpair: the case fails, and its clause reads FAIL in the
+ * report while the other clause it does not check stays "—".
+ */
+START_TEST(test_report_broken_server)
+{
+	struct inventory inv;
+	struct report run;
+	struct result res;
+	struct tcase tc;
+	char err[256], *text;
+	const char *t = "proto: pop3\n@greeting\n@login\nC: STAT\n"
+	    "S~ ^\\+OK [0-9]+ [0-9]+$  [RFC 1939 §5 STAT]\n";
+	int idx[8];
+	size_t n;
+
+	inv_load(&inv);
+	ck_assert_int_eq(run_script(t, basic_server("+OK three\r\n"), 0,
+	    &res), RESULT_FAIL);
+	ck_assert_int_eq(parse(t, &tc, err, sizeof(err)), 0);
+	report_init(&run, &inv);
+	report_column(&run, "broken:110", 1);
+	n = tcase_clauses(&tc, &inv, idx, 8);
+	ck_assert_uint_eq(n, 1);
+	report_set(&run, inv.v[idx[0]].id, 0, res.kind == RESULT_OK ? CELL_OK :
+	    CELL_FAIL);
+	tcase_free(&tc);
+	text = report_text(&run);
+	ck_assert_msg(strstr(text, "| RFC 1939 §5 | The TRANSACTION State | "
+	    "FAIL |\n") != NULL, "%s", text);
+	ck_assert(strstr(text, "| RFC 2449 §6.7 | EXPIRE capability | — |\n")
+	    != NULL);
+	ck_assert(strncmp(text, REPORT_MARKER "\n", strlen(REPORT_MARKER) + 1)
+	    == 0);
+	free(text);
+	report_free(&run);
+	inventory_free(&inv);
 }
 END_TEST
 
@@ -1139,6 +1416,15 @@ conform_suite(void)
 	tcase_add_test(tc, test_tls_implicit);
 	tcase_add_test(tc, test_tls_wrong_certificate);
 	tcase_add_test(tc, test_tls_stalls_and_refusals);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("coverage");
+	tcase_set_timeout(tc, 20);
+	tcase_add_test(tc, test_clause_canon);
+	tcase_add_test(tc, test_covers_header);
+	tcase_add_test(tc, test_coverage);
+	tcase_add_test(tc, test_report_merge);
+	tcase_add_test(tc, test_report_broken_server);
 	suite_add_tcase(s, tc);
 	return s;
 }
