@@ -1087,6 +1087,9 @@ START_TEST(test_parse_tls_header)
 	ck_assert_msg(strstr(err, "tls: wants 'no'") != NULL, "%s", err);
 	ck_assert_int_lt(parse("proto: pop3\ntls: nope\n@greeting\n", &tc,
 	    err, sizeof(err)), 0);
+}
+END_TEST
+
 /* --- clauses, coverage and the --report matrix ------------------------- */
 
 static const char *inv_text =
