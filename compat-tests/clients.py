@@ -206,25 +206,37 @@ def fetchmail_got(out):
     return got
 
 
-@client
-def fetchmail_client(srv, work, wire):
+def fetchmail_fetch(work, port, password, options, auth="password",
+                    poll="", flags=(), verbose=False, timeout=120):
+    """Runs fetchmail for alice (PASSWORD) on 127.0.0.1:PORT with an
+    rcfile, HOME and FETCHMAILHOME in WORK and fetchmail_mda's script;
+    OPTIONS go on the user's 'options' line, POLL after the poll line's
+    'auth AUTH', FLAGS on the command line.  Returns fetchmail_got()."""
     fm = need("fetchmail")
     out, mda = fetchmail_mda(work)
     rc = os.path.join(work, "fetchmailrc")
     with open(rc, "w") as f:
         f.write("set no syslog\n"
-                "poll 127.0.0.1 protocol POP3 port %d auth password\n"
+                "poll 127.0.0.1 protocol POP3 port %d auth %s%s\n"
                 "  user \"alice\" there with password \"%s\" is \"%s\" here\n"
-                "  options keep fetchall no rewrite no stripcr sslproto ''\n"
+                "  options %s\n"
                 "  mda \"%s\"\n"
-                % (srv.port, srv.users["alice"], getpass.getuser(), mda))
+                % (port, auth, poll, password, getpass.getuser(), options,
+                   mda))
     os.chmod(rc, 0o600)
     env = dict(os.environ, HOME=work, FETCHMAILHOME=work)
     # Its own lock file: as root, fetchmail shares one system-wide lock
     # and refuses to run beside another fetchmail (another test run).
-    run([fm, "-f", rc, "--nodetach", "-s", "--pidfile",
-         os.path.join(work, "fetchmail.pid")], env=env)
-    got = fetchmail_got(out)
+    run([fm, "-f", rc, "--nodetach", "-v" if verbose else "-s",
+         "--pidfile", os.path.join(work, "fetchmail.pid")] + list(flags),
+        env=env, timeout=timeout)
+    return fetchmail_got(out)
+
+
+@client
+def fetchmail_client(srv, work, wire):
+    got = fetchmail_fetch(work, srv.port, srv.users["alice"],
+                          "keep fetchall no rewrite no stripcr sslproto ''")
     compare(got, wire, "fetchmail")
 
 
@@ -474,22 +486,9 @@ def fetchmail_rfc1081_client(srv, work, wire):
     """fetchmail --protocol pop3 against RFC 1081 (FETCHMAIL_1081_FLAGS):
     the mail is fetched (exact wire bytes minus Received:) and deleted,
     and the trace shows only RFC 1081 commands."""
-    fm = need("fetchmail")
-    out, mda = fetchmail_mda(work)
-    rc = os.path.join(work, "fetchmailrc")
-    with open(rc, "w") as f:
-        f.write("set no syslog\n"
-                "poll 127.0.0.1 protocol POP3 port %d auth password\n"
-                "  user \"alice\" there with password \"%s\" is \"%s\" here\n"
-                "  options fetchall no rewrite no stripcr sslproto ''\n"
-                "  mda \"%s\"\n"
-                % (srv.port, srv.users["alice"], getpass.getuser(), mda))
-    os.chmod(rc, 0o600)
-    env = dict(os.environ, HOME=work, FETCHMAILHOME=work)
-    run([fm, "-f", rc, "--nodetach", "-s", "--pidfile",
-         os.path.join(work, "fetchmail.pid")] + FETCHMAIL_1081_FLAGS,
-        env=env)
-    got = fetchmail_got(out)
+    got = fetchmail_fetch(work, srv.port, srv.users["alice"],
+                          "fetchall no rewrite no stripcr sslproto ''",
+                          flags=FETCHMAIL_1081_FLAGS)
     compare(got, wire, "fetchmail")
     empty_after(srv, "fetchmail")
     check_commands(srv, "fetchmail", 2, RFC1081_CMDS,

@@ -60,7 +60,6 @@ A missing client is a FAIL; with POLYPOP_ALLOW_SKIP=1 it is a skip.
 import argparse
 import base64
 import fnmatch
-import getpass
 import hashlib
 import hmac
 import os
@@ -366,26 +365,14 @@ def curl_scram_sha_256(srv, work, wire):
 # -- fetchmail ----------------------------------------------------------
 
 def fetchmail_fetch(srv, work, wire, port, options, auth="password"):
-    """fetchmail with an rcfile (HOME and FETCHMAILHOME in WORK) and the
-    MDA of clients.py; OPTIONS go on the user's 'options' line."""
-    fm = need("fetchmail")
-    out, mda = clients.fetchmail_mda(work)
-    rc = os.path.join(work, "fetchmailrc")
-    with open(rc, "w") as f:
-        f.write("set no syslog\n"
-                "poll 127.0.0.1 protocol POP3 port %d auth %s timeout %d\n"
-                "  user \"alice\" there with password \"%s\" is \"%s\" here\n"
-                "  options keep fetchall no rewrite no stripcr %s\n"
-                "  mda \"%s\"\n"
-                % (port, auth, TIMEOUT, USERS["alice"], getpass.getuser(),
-                   options, mda))
-    os.chmod(rc, 0o600)
-    env = dict(os.environ, HOME=work, FETCHMAILHOME=work)
-    # Its own lock file: as root, fetchmail would share one system-wide
-    # and refuse to run beside another fetchmail.
-    run([fm, "-f", rc, "--nodetach", "-v", "--pidfile",
-         os.path.join(work, "fetchmail.pid")], env=env, timeout=TIMEOUT + 10)
-    compare(clients.fetchmail_got(out), wire, "fetchmail")
+    """clients.fetchmail_fetch() as alice on PORT with OPTIONS on the
+    user's 'options' line, verbose, and the mail compared with WIRE."""
+    got = clients.fetchmail_fetch(work, port, USERS["alice"],
+                                  "keep fetchall no rewrite no stripcr "
+                                  + options, auth=auth,
+                                  poll=" timeout %d" % TIMEOUT, verbose=True,
+                                  timeout=TIMEOUT + 10)
+    compare(got, wire, "fetchmail")
 
 
 # fetchmail checks the certificate (sslcertck) against sslcertfile, and
