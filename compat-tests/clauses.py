@@ -57,7 +57,18 @@ def page_noise(line, rfc):
 
 
 def sections(rfc, text):
-    lines = [ln for ln in text.split('\n') if not page_noise(ln, rfc)]
+    # Drop page footers and headers with the blank lines around them, so
+    # a paragraph split by a page break reads as one.
+    lines = []
+    for ln in text.split('\n'):
+        if page_noise(ln, rfc):
+            while lines and lines[-1] is not None and not lines[-1].strip():
+                lines.pop()
+            if not lines or lines[-1] is not None:
+                lines.append(None)
+        elif ln.strip() or (lines and lines[-1] is not None):
+            lines.append(ln)
+    lines = [ln for ln in lines if ln is not None]
     heading = NUMBERED
     numbered = sum(1 for ln in lines if heading.match(ln)
                    and '....' not in ln) >= 3
@@ -88,6 +99,89 @@ def sections(rfc, text):
     return out
 
 
+# RFC 918 and 937 list their commands and replies in a summary table, not
+# in "Arguments:" blocks; these are their forms, by hand (ids are the
+# command, or a word for a reply form).
+TABLE_FORMS = {
+    918: ('Definitions-of-Commands-and-Replies', [
+        ('USER', 'USER name'), ('PASS', 'PASS password'),
+        ('RETR', 'RETR mailbox'), ('RDEL', 'RDEL mailbox'),
+        ('RCEV', 'RCEV'), ('RCVD', 'RCVD'), ('QUIT', 'QUIT'),
+        ('NOOP', 'NOOP'), ('RSET', 'RSET'),
+        ('OK', 'reply +OK'), ('ERROR', 'reply -Error'),
+        ('COUNT', 'reply #xxx')]),
+    937: ('Definitions-of-Commands-and-Replies', [
+        ('HELO', 'HELO user password'), ('FOLD', 'FOLD mailbox'),
+        ('READ', 'READ [n]'), ('RETR', 'RETR'), ('ACKS', 'ACKS'),
+        ('ACKD', 'ACKD'), ('NACK', 'NACK'), ('QUIT', 'QUIT'),
+        ('GREETING', 'greeting + POP2 host'), ('OK', 'reply + OK'),
+        ('ERROR', 'reply - Error'), ('COUNT', 'reply #xxx'),
+        ('LENGTH', 'reply =yyy')]),
+}
+
+# A command definition: "      LIST [msg]" followed by an "Arguments:"
+# line (the POP3 RFCs and their extensions).
+FORM = re.compile(r'^ {3,12}([A-Z][A-Z0-9]{2,7})((?: [A-Z][A-Z-]+)*)'
+                  r'((?: [a-z\[][^ ]*)*)\s*$')
+SENTENCE_END = re.compile(r'(?<=[.!?])["\')]?\s+(?=[A-Z"(])')
+ABBREV = re.compile(r'(\be\.g|\bi\.e|\betc|\bcf|\bvs|\bSec|\bNo)\.$', re.I)
+
+
+def forms(body):
+    """Commands an "Arguments:" block or an "Added Commands:" line (RFC
+    2449 §7's template) defines: [(id, syntax)]."""
+    out, prev = [], None
+    for ln in body.split('\n'):
+        if prev is not None and re.match(r'\s+Added Commands:\s*$', prev,
+                                         re.I):
+            for w in re.findall(r'[A-Z][A-Z0-9]{2,7}', ln):
+                out.append((w, w))
+        if re.search(r'\bArguments?:', ln) and prev is not None:
+            m = FORM.match(prev)
+            if m and 'tag' not in prev:
+                words = [m.group(1)] + m.group(2).split()
+                out.append(('-'.join(words), prev.strip()))
+        if ln.strip():
+            prev = ln
+    return out
+
+
+def sentences(body):
+    """The body's prose as sentences, paragraph by paragraph (whitespace
+    collapsed); a command's "Arguments:" or "Restrictions:" line and an
+    example dialogue line are paragraphs of their own."""
+    paras, cur = [], []
+    for ln in body.split('\n'):
+        field = re.match(r'\s*(Arguments|Restrictions|Discussion|Possible '
+                         r'Responses|Examples?|[CS]):', ln)
+        if not ln.strip() or field:
+            if cur:
+                paras.append(cur)
+            cur = [ln] if field else []
+        else:
+            cur.append(ln)
+    if cur:
+        paras.append(cur)
+    parts = []
+    for para in paras:
+        text = ' '.join(' '.join(para).split())
+        acc = ''
+        for piece in SENTENCE_END.split(text):
+            acc = (acc + ' ' + piece).strip() if acc else piece
+            if ABBREV.search(acc):
+                continue
+            parts.append(acc)
+            acc = ''
+        if acc:
+            parts.append(acc)
+    return parts
+
+
+def excerpt(s, limit=160):
+    s = s.replace('|', '/')
+    return s if len(s) <= limit else s[:limit - 1].rstrip() + '…'
+
+
 def inventory(rfc_dir):
     rows = []
     for rfc in RFCS:
@@ -100,8 +194,28 @@ def inventory(rfc_dir):
             if BACKMATTER.match(title):
                 continue
             n = len(kw.findall(body))
-            if n or DEFINES.search(body):
-                rows.append('RFC %d §%s %s %d' % (rfc, sid, title, n))
+            if not (n or DEFINES.search(body) or
+                    re.search(r'Response Code$', title, re.I) or
+                    TABLE_FORMS.get(rfc, ('',))[0] == sid):
+                continue
+            rows.append('RFC %d §%s %s %d' % (rfc, sid, title, n))
+            k = 0
+            for s in sentences(body):
+                # "(required)" after an argument belongs to the command's
+                # form (its own line below), not a requirement sentence.
+                found = kw.findall(re.sub(r'\((both )?required\)', '', s))
+                if found:
+                    k += 1
+                    rows.append('RFC %d §%s #%d %s: %s' % (
+                        rfc, sid, k, found[0].upper(), excerpt(s)))
+            seen = set()
+            table = TABLE_FORMS.get(rfc)
+            fl = table[1] if table and table[0] == sid else forms(body)
+            for fid, syntax in fl:
+                if fid in seen:
+                    continue
+                seen.add(fid)
+                rows.append('RFC %d §%s %s: %s' % (rfc, sid, fid, syntax))
     return rows
 
 

@@ -92,19 +92,33 @@ int	 clause_canon(const char *s, char *out, size_t outlen, char *err,
 	    size_t errlen);
 int	 clause_rfc_known(int rfc);
 
-/* coverage.c: clauses (compat-tests/clauses.txt), coverage, --report. */
+/*
+ * coverage.c: clauses (compat-tests/clauses.txt), coverage, --report.
+ * A section groups units: its requirement sentences ("#3") and the
+ * command and reply forms it defines ("STAT").  A section with neither is
+ * a unit itself.  Cases cover units; COVERAGE.md and the matrix list them.
+ */
+enum clause_kind { CLAUSE_SECTION, CLAUSE_REQ, CLAUSE_FORM };
+
 struct clause {
-	char		*id;		/* "RFC 1939 §5" */
-	char		*title;
+	char		*id;		/* "RFC 1939 §5", "… §5 #3", "… §5 STAT" */
+	char		*title;		/* section title, "MUST: sentence",
+					   or the command's syntax */
 	int		 rfc;
-	int		 count;		/* requirement keywords */
+	enum clause_kind kind;
+	int		 section;	/* index of its section (self for one) */
+	int		 nunits;	/* a section's requirements and forms */
+	int		 count;		/* a section's requirement keywords */
 	char		*why;		/* untestable.txt reason, or NULL */
 	char		*cases;		/* "pop3/retr, ...", or NULL */
 };
 
+#define CLAUSE_IS_UNIT(c) ((c)->kind != CLAUSE_SECTION || (c)->nunits == 0)
+
 struct inventory {
 	struct clause	*v;
 	size_t		 n;
+	char		*orphans;	/* cases that cover no unit */
 };
 
 int	 inventory_parse(struct inventory *inv, const char *buf, size_t len,
@@ -119,6 +133,7 @@ size_t	 tcase_clauses(const struct tcase *tc, const struct inventory *inv,
 void	 coverage_add(struct inventory *inv, const char *casename,
 	    const int *idx, size_t n);
 void	 coverage_write(FILE *f, const struct inventory *inv);
+size_t	 coverage_missing(const struct inventory *inv);
 
 enum cell { CELL_NONE, CELL_SKIP, CELL_OK, CELL_FAIL };	/* worst last */
 

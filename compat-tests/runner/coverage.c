@@ -91,13 +91,19 @@ struct parse_arg {
 	size_t		 errlen;
 };
 
-/* "RFC 1939 §5 The TRANSACTION State 6" */
+/*
+ * "RFC 1939 §5 The TRANSACTION State 6" (a section), then its units:
+ * "RFC 1939 §5 #2 SHOULD: Minimal implementations should ..." and
+ * "RFC 1939 §5 STAT: STAT".
+ */
 static int
 inventory_line(void *a, int lineno, char *line)
 {
 	struct parse_arg *pa = a;
+	struct inventory *inv = pa->inv;
 	struct clause *c;
-	char *sp, *sec, *last, id[128], why[256];
+	char *sp, *sec, *rest, *colon, *last = NULL, id[128], why[256];
+	enum clause_kind kind = CLAUSE_SECTION;
 
 	if (line[0] == '#' || line[0] == '\0')
 		return 0;
@@ -105,29 +111,65 @@ inventory_line(void *a, int lineno, char *line)
 	sec = sp ? strchr(sp + 1, ' ') : NULL;
 	if (sec != NULL)
 		sec = strchr(sec + 1, ' ');	/* after "RFC N §S" */
-	last = strrchr(line, ' ');
-	if (sec == NULL || last == NULL || last <= sec ||
-	    !isdigit((unsigned char)last[1]))
+	if (sec == NULL)
 		goto bad;
+	rest = sec + 1;
+	colon = strstr(rest, ": ");
+	if (rest[0] == '#' && strchr(rest, ' ') != NULL) {
+		/* "#2 SHOULD: …": the id takes "#2". */
+		kind = CLAUSE_REQ;
+		sec = strchr(rest, ' ');
+		rest = sec + 1;
+	} else if (colon != NULL && colon > rest && isupper((unsigned char)
+	    rest[0]) && strcspn(rest, " ") == (size_t)(colon - rest) + 1) {
+		/* "STAT: STAT": the id takes "STAT". */
+		kind = CLAUSE_FORM;
+		sec = colon;
+		rest = colon + 2;
+	}
 	*sec = '\0';
 	if (clause_canon(line, id, sizeof(id), why, sizeof(why)) < 0) {
 		snprintf(pa->err, pa->errlen, "clauses line %d: %s", lineno,
 		    why);
 		return -1;
 	}
-	*last = '\0';
-	pa->inv->v = xrealloc(pa->inv->v, (pa->inv->n + 1) *
-	    sizeof(*pa->inv->v));
-	c = &pa->inv->v[pa->inv->n++];
+	if (kind == CLAUSE_SECTION) {
+		last = strrchr(rest, ' ');
+		if (last == NULL || !isdigit((unsigned char)last[1]))
+			goto bad;
+		*last = '\0';
+	} else if (inv->n == 0 || strncmp(inv->v[inv->v[inv->n - 1].section].id,
+	    id, strlen(inv->v[inv->v[inv->n - 1].section].id)) != 0 ||
+	    id[strlen(inv->v[inv->v[inv->n - 1].section].id)] != ' ') {
+		snprintf(pa->err, pa->errlen, "clauses line %d: %s does not "
+		    "follow its section", lineno, id);
+		return -1;
+	}
+	if (inventory_find(inv, id) >= 0) {
+		snprintf(pa->err, pa->errlen, "clauses line %d: %s twice",
+		    lineno, id);
+		return -1;
+	}
+	inv->v = xrealloc(inv->v, (inv->n + 1) * sizeof(*inv->v));
+	c = &inv->v[inv->n];
 	memset(c, 0, sizeof(*c));
 	c->id = xstrdup_n(id, strlen(id));
-	c->title = xstrdup_n(sec + 1, strlen(sec + 1));
+	c->title = xstrdup_n(rest, strlen(rest));
 	c->rfc = atoi(id + 4);
-	c->count = atoi(last + 1);
+	c->kind = kind;
+	if (kind == CLAUSE_SECTION) {
+		c->section = (int)inv->n;
+		c->count = atoi(last + 1);
+	} else {
+		c->section = inv->v[inv->n - 1].section;
+		inv->v[c->section].nunits++;
+	}
+	inv->n++;
 	return 0;
 bad:
 	snprintf(pa->err, pa->errlen, "clauses line %d: want 'RFC N §SECTION "
-	    "TITLE COUNT'", lineno);
+	    "TITLE COUNT', 'RFC N §SECTION #K KEYWORD: SENTENCE' or 'RFC N "
+	    "§SECTION COMMAND: SYNTAX'", lineno);
 	return -1;
 }
 
@@ -174,6 +216,13 @@ untestable_line(void *a, int lineno, char *line)
 	}
 	free(pa->inv->v[i].why);
 	pa->inv->v[i].why = xstrdup_n(colon + 2, strlen(colon + 2));
+	/* A section's reason holds for its units (until a line of their
+	   own says otherwise). */
+	for (size_t k = i + 1; pa->inv->v[i].kind == CLAUSE_SECTION &&
+	    k < pa->inv->n && pa->inv->v[k].section == i; k++)
+		if (pa->inv->v[k].why == NULL)
+			pa->inv->v[k].why = xstrdup_n(colon + 2,
+			    strlen(colon + 2));
 	return 0;
 }
 
@@ -196,6 +245,7 @@ inventory_free(struct inventory *inv)
 		free(inv->v[i].cases);
 	}
 	free(inv->v);
+	free(inv->orphans);
 	memset(inv, 0, sizeof(*inv));
 }
 
@@ -219,10 +269,12 @@ add_idx(int *idx, size_t *n, size_t max, int i)
 }
 
 /*
- * A step reference "RFC 1939 §6.7 EXPIRE: ..." names the inventory's
- * §6.7, or else the nearest enclosing section it lists (§6).  Without a
- * '§', for an RFC that numbers no sections: the heading the text starts
- * with ("RFC 937 The Protocol: ...", "RFC 1081, The UPDATE State").  Anything else names no clause.
+ * A step reference "RFC 1939 §5 STAT: ..." names the unit "§5 STAT" (or
+ * "§5 #2") when the inventory has it; else section §5 if listed, or the
+ * nearest enclosing section it lists (§6.7.1 -> §6.7).  Without a '§',
+ * for an RFC that numbers no sections: the heading the text starts with
+ * ("RFC 937 The Protocol: ...", "RFC 1081, The UPDATE State").  Anything
+ * else names no clause.
  */
 static int
 ref_clause(const char *ref, const struct inventory *inv)
@@ -250,6 +302,14 @@ ref_clause(const char *ref, const struct inventory *inv)
 			n--;
 		if (n == 0 || n > 60)
 			return -1;
+		if (p[n] == ' ') {
+			size_t un = strcspn(p + n + 1, " :,;)]");
+
+			snprintf(id, sizeof(id), "RFC %ld §%.*s %.*s", rfc,
+			    (int)n, p, (int)(un < 40 ? un : 40), p + n + 1);
+			if ((i = inventory_find(inv, id)) >= 0)
+				return i;
+		}
 		snprintf(id, sizeof(id), "RFC %ld §%.*s", rfc, (int)n, p);
 		for (;;) {
 			if ((i = inventory_find(inv, id)) >= 0)
@@ -278,6 +338,11 @@ ref_clause(const char *ref, const struct inventory *inv)
 	return -1;
 }
 
+/*
+ * The units a case covers: those its "covers:" headers and its step
+ * references name.  A section that has units of its own is only their
+ * heading, so naming it covers nothing (COVERAGE.md lists such cases).
+ */
 size_t
 tcase_clauses(const struct tcase *tc, const struct inventory *inv, int *idx,
     size_t max)
@@ -285,15 +350,14 @@ tcase_clauses(const struct tcase *tc, const struct inventory *inv, int *idx,
 	size_t n = 0;
 	int i;
 
-	if (tc->ncovers > 0) {
-		for (size_t k = 0; k < tc->ncovers; k++)
-			if ((i = inventory_find(inv, tc->covers[k])) >= 0)
-				add_idx(idx, &n, max, i);
-		return n;
-	}
+	for (size_t k = 0; k < tc->ncovers; k++)
+		if ((i = inventory_find(inv, tc->covers[k])) >= 0 &&
+		    CLAUSE_IS_UNIT(&inv->v[i]))
+			add_idx(idx, &n, max, i);
 	for (size_t k = 0; k < tc->nsteps; k++)
 		if (tc->steps[k].ref != NULL &&
-		    (i = ref_clause(tc->steps[k].ref, inv)) >= 0)
+		    (i = ref_clause(tc->steps[k].ref, inv)) >= 0 &&
+		    CLAUSE_IS_UNIT(&inv->v[i]))
 			add_idx(idx, &n, max, i);
 	return n;
 }
@@ -302,12 +366,18 @@ void
 coverage_add(struct inventory *inv, const char *casename, const int *idx,
     size_t n)
 {
-	for (size_t k = 0; k < n; k++) {
-		struct clause *c = &inv->v[idx[k]];
-		size_t old = c->cases ? strlen(c->cases) : 0;
+	char **list = &inv->orphans;
 
-		c->cases = xrealloc(c->cases, old + strlen(casename) + 3);
-		sprintf(c->cases + old, "%s%s", old ? ", " : "", casename);
+	for (size_t k = 0; k <= n; k++) {
+		size_t old;
+
+		if (k < n)
+			list = &inv->v[idx[k]].cases;
+		else if (n > 0)
+			break;
+		old = *list ? strlen(*list) : 0;
+		*list = xrealloc(*list, old + strlen(casename) + 3);
+		sprintf(*list + old, "%s%s", old ? ", " : "", casename);
 	}
 }
 
@@ -322,52 +392,111 @@ put_cell(FILE *f, const char *s)
 			fputc(*s, f);
 }
 
+struct tally {
+	int	req, form, other, cov, unt, no;
+};
+
+static void
+tally_add(struct tally *t, const struct clause *c)
+{
+	if (c->kind == CLAUSE_REQ)
+		t->req++;
+	else if (c->kind == CLAUSE_FORM)
+		t->form++;
+	else
+		t->other++;
+	if (c->cases)
+		t->cov++;
+	else if (c->why)
+		t->unt++;
+	else
+		t->no++;
+}
+
+static void
+tally_row(FILE *f, const char *name, const struct tally *t)
+{
+	fprintf(f, "| %s | %d | %d | %d | %d | %d | %d |\n", name, t->req,
+	    t->form, t->other, t->cov, t->unt, t->no);
+}
+
+size_t
+coverage_missing(const struct inventory *inv)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < inv->n; i++)
+		if (CLAUSE_IS_UNIT(&inv->v[i]) && inv->v[i].cases == NULL &&
+		    inv->v[i].why == NULL)
+			n++;
+	return n;
+}
+
 void
 coverage_write(FILE *f, const struct inventory *inv)
 {
+	struct tally t, all;
+	char name[32];
 	size_t i, j;
 
 	fputs("<!-- Generated by polypop-conform --coverage from "
 	    "compat-tests/clauses.txt,\n     untestable.txt and the cases; "
 	    "do not edit (README.md, \"Coverage\"). -->\n"
 	    "# POP conformance coverage\n\n"
-	    "Sections of the POP RFCs that state a requirement (MUST, SHALL, "
-	    "SHOULD,\nREQUIRED) or define a command or reply, and the "
-	    "transcript cases that check\nthem.\n\n"
-	    "| RFC | sections | covered | untestable | not yet covered |\n"
-	    "|---|---:|---:|---:|---:|\n", f);
+	    "Every requirement sentence of the POP RFCs (MUST, MUST NOT, "
+	    "SHALL, SHOULD,\nSHOULD NOT, REQUIRED; in any case in the RFCs "
+	    "before RFC 2119), every command\nand reply form they define, "
+	    "and every other section that defines a reply\nor a capability; "
+	    "beside each, the transcript cases that check it, or why no\n"
+	    "transcript over the wire can.\n\n"
+	    "| RFC | requirements | forms | other sections | covered | "
+	    "untestable | not yet covered |\n"
+	    "|---|---:|---:|---:|---:|---:|---:|\n", f);
+	memset(&all, 0, sizeof(all));
 	for (i = 0; i < inv->n; i = j) {
-		int cov = 0, unt = 0, no = 0;
-
-		for (j = i; j < inv->n && inv->v[j].rfc == inv->v[i].rfc; j++) {
-			if (inv->v[j].cases)
-				cov++;
-			else if (inv->v[j].why)
-				unt++;
-			else
-				no++;
-		}
-		fprintf(f, "| RFC %d | %zu | %d | %d | %d |\n", inv->v[i].rfc,
-		    j - i, cov, unt, no);
+		memset(&t, 0, sizeof(t));
+		for (j = i; j < inv->n && inv->v[j].rfc == inv->v[i].rfc; j++)
+			if (CLAUSE_IS_UNIT(&inv->v[j])) {
+				tally_add(&t, &inv->v[j]);
+				tally_add(&all, &inv->v[j]);
+			}
+		snprintf(name, sizeof(name), "RFC %d", inv->v[i].rfc);
+		tally_row(f, name, &t);
 	}
+	tally_row(f, "all", &all);
 	for (i = 0; i < inv->n; i++) {
 		const struct clause *c = &inv->v[i];
+		const char *sec = strstr(c->id, "§");
 
 		if (i == 0 || inv->v[i - 1].rfc != c->rfc)
-			fprintf(f, "\n## RFC %d\n\n| Section | Title | "
-			    "Keywords | Covered by |\n|---|---|---:|---|\n",
-			    c->rfc);
-		fprintf(f, "| %s | ", strstr(c->id, "§"));
+			fprintf(f, "\n## RFC %d\n", c->rfc);
+		if (c->kind == CLAUSE_SECTION) {
+			fprintf(f, "\n### %.*s ", (int)strcspn(sec, " "), sec);
+			put_cell(f, c->title);
+			fputs("\n\n| Clause | Text | Covered by |\n"
+			    "|---|---|---|\n", f);
+			if (c->nunits > 0)
+				continue;
+		}
+		fprintf(f, "| %s | ", c->kind == CLAUSE_SECTION ? "(section)" :
+		    sec + strcspn(sec, " ") + 1);
 		put_cell(f, c->title);
-		fprintf(f, " | %d | ", c->count);
+		fputs(" | ", f);
 		if (c->cases)
 			put_cell(f, c->cases);
 		else if (c->why) {
 			fputs("untestable: ", f);
 			put_cell(f, c->why);
 		} else
-			fputs("not yet covered", f);
+			fputs("**not yet covered**", f);
 		fputs(" |\n", f);
+	}
+	if (inv->orphans) {
+		fputs("\n## Cases that name no clause\n\nTheir `covers:` "
+		    "headers and step references name only sections that\n"
+		    "have units of their own, or none at all.\n\n", f);
+		put_cell(f, inv->orphans);
+		fputc('\n', f);
 	}
 }
 
@@ -402,7 +531,8 @@ report_init(struct report *r, const struct inventory *inv)
 {
 	memset(r, 0, sizeof(*r));
 	for (size_t i = 0; inv != NULL && i < inv->n; i++)
-		report_row(r, inv->v[i].id, inv->v[i].title);
+		if (CLAUSE_IS_UNIT(&inv->v[i]))
+			report_row(r, inv->v[i].id, inv->v[i].title);
 }
 
 size_t

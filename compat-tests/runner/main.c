@@ -96,8 +96,8 @@ static void
 record(struct report *run, const struct inventory *inv,
     const struct tcase *tc, enum cell c)
 {
-	int idx[64];
-	size_t n = tcase_clauses(tc, inv, idx, 64);
+	int idx[256];
+	size_t n = tcase_clauses(tc, inv, idx, 256);
 
 	for (size_t k = 0; k < n; k++)
 		report_set(run, inv->v[idx[k]].id, 0, c);
@@ -259,7 +259,7 @@ main(int argc, char **argv)
 	};
 	struct opts o = { .proto = "pop3", .only = "*", .level = "polypop",
 		.clauses = CONFORM_CLAUSES, .untestable = CONFORM_UNTESTABLE };
-	struct inventory inv = { NULL, 0 };
+	struct inventory inv = { NULL, 0, NULL };
 	struct report run;
 	char label[512];
 	struct run_ctx ctx = { .fd = -1, .timeout_ms = 10000 };
@@ -426,13 +426,13 @@ main(int argc, char **argv)
 				    tc.name, tc.fixture);
 				failed++;
 			} else if (bad < tc.ncovers) {
-				printf("FAIL %s: covers: %s is not a section of "
+				printf("FAIL %s: covers: %s is not a clause of "
 				    "%s\n", tc.name, tc.covers[bad], o.clauses);
 				failed++;
 			} else if (o.coverage) {
-				int idx[64];
+				int idx[256];
 				char name[512];
-				size_t n = tcase_clauses(&tc, &inv, idx, 64);
+				size_t n = tcase_clauses(&tc, &inv, idx, 256);
 
 				case_label(files[i], name, sizeof(name));
 				coverage_add(&inv, name, idx, n);

@@ -421,13 +421,15 @@ clause_rfc_known(int rfc)
 /*
  * "RFC 1939 §5", "RFC1939 §6.7" or "RFC 937 §The-Protocol" (RFCs that number
  * no sections are named by heading, spaces as '-') into the canonical
- * "RFC 1939 §5".  Nothing may follow the section.
+ * "RFC 1939 §5".  A unit of the section may follow: "#3" (its third
+ * requirement sentence in clauses.txt) or a command or reply form it
+ * defines ("STAT", "XTND-BBOARDS").  Nothing else may.
  */
 int
 clause_canon(const char *s, char *out, size_t outlen, char *err,
     size_t errlen)
 {
-	const char *p = s, *sec;
+	const char *p = s, *sec, *unit;
 	long rfc = 0;
 	size_t n;
 
@@ -448,7 +450,7 @@ clause_canon(const char *s, char *out, size_t outlen, char *err,
 	if (strncmp(p, " §", strlen(" §")) != 0)
 		goto bad;
 	sec = p + strlen(" §");
-	n = strlen(sec);
+	n = strcspn(sec, " ");
 	if (n == 0 || n > 80)
 		goto bad;
 	if (isdigit((unsigned char)sec[0])) {
@@ -464,11 +466,32 @@ clause_canon(const char *s, char *out, size_t outlen, char *err,
 				goto bad;
 	} else
 		goto bad;
+	unit = sec + n;
+	if (*unit == ' ') {
+		/*
+		 * A unit of the section: "#3", its third requirement
+		 * sentence, or "STAT", a command or reply form it defines.
+		 */
+		const char *u = unit + 1;
+		size_t un = strlen(u);
+
+		if (un == 0 || un > 32)
+			goto bad;
+		if (u[0] == '#') {
+			if (un < 2 || u[1] == '0' ||
+			    strspn(u + 1, "0123456789") != un - 1)
+				goto bad;
+		} else if (!isupper((unsigned char)u[0]) ||
+		    strspn(u, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") != un)
+			goto bad;
+	} else if (*unit != '\0')
+		goto bad;
 	if ((size_t)snprintf(out, outlen, "RFC %ld §%s", rfc, sec) >= outlen)
 		goto bad;
 	return 0;
 bad:
-	snprintf(err, errlen, "malformed clause '%s' (want 'RFC N §SECTION')",
+	snprintf(err, errlen, "malformed clause '%s' (want 'RFC N §SECTION', "
+	    "'RFC N §SECTION #K' or 'RFC N §SECTION COMMAND')",
 	    s);
 	return -1;
 }

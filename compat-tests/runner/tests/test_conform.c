@@ -1095,6 +1095,10 @@ END_TEST
 static const char *inv_text =
     "# comment\n"
     "RFC 1939 §5 The TRANSACTION State 6\n"
+    "RFC 1939 §5 #1 REQUIRED: all POP3 servers are required to use a "
+    "certain format for drop listings.\n"
+    "RFC 1939 §5 STAT: STAT\n"
+    "RFC 1939 §5 RETR: RETR msg\n"
     "RFC 2449 §6 Initial Set of Capabilities 0\n"
     "RFC 2449 §6.7 EXPIRE capability 5\n"
     "RFC 2595 §2.4 Server Identity Check 5\n"
@@ -1107,7 +1111,14 @@ inv_load(struct inventory *inv)
 
 	ck_assert_msg(inventory_parse(inv, inv_text, strlen(inv_text), err,
 	    sizeof(err)) == 0, "%s", err);
-	ck_assert_uint_eq(inv->n, 5);
+	ck_assert_uint_eq(inv->n, 8);
+	ck_assert_int_eq(inv->v[0].nunits, 3);
+	ck_assert_int_eq(inv->v[1].kind, CLAUSE_REQ);
+	ck_assert_str_eq(inv->v[1].id, "RFC 1939 §5 #1");
+	ck_assert_int_eq(inv->v[2].kind, CLAUSE_FORM);
+	ck_assert_str_eq(inv->v[2].title, "STAT");
+	ck_assert_int_eq(inv->v[3].section, 0);
+	ck_assert(!CLAUSE_IS_UNIT(&inv->v[0]) && CLAUSE_IS_UNIT(&inv->v[4]));
 }
 
 START_TEST(test_clause_canon)
@@ -1131,8 +1142,22 @@ START_TEST(test_clause_canon)
 	ck_assert_int_eq(clause_canon("RFC 1939 5", out, sizeof(out), err,
 	    sizeof(err)), -1);
 	ck_assert_int_eq(clause_canon("RFC 1939 §5 RETR", out, sizeof(out),
+	    err, sizeof(err)), 0);
+	ck_assert_str_eq(out, "RFC 1939 §5 RETR");
+	ck_assert_int_eq(clause_canon("RFC1939 §5 #12", out, sizeof(out),
+	    err, sizeof(err)), 0);
+	ck_assert_str_eq(out, "RFC 1939 §5 #12");
+	ck_assert_int_eq(clause_canon("RFC 1082 §The-XTND-Command "
+	    "XTND-BBOARDS", out, sizeof(out), err, sizeof(err)), 0);
+	ck_assert_int_eq(clause_canon("RFC 1939 §5 retr", out, sizeof(out),
 	    err, sizeof(err)), -1);
 	ck_assert_msg(strstr(err, "malformed") != NULL, "%s", err);
+	ck_assert_int_eq(clause_canon("RFC 1939 §5 #0", out, sizeof(out),
+	    err, sizeof(err)), -1);
+	ck_assert_int_eq(clause_canon("RFC 1939 §5 #2x", out, sizeof(out),
+	    err, sizeof(err)), -1);
+	ck_assert_int_eq(clause_canon("RFC 1939 §5 RETR now", out,
+	    sizeof(out), err, sizeof(err)), -1);
 }
 END_TEST
 
@@ -1176,47 +1201,75 @@ START_TEST(test_coverage)
 	    sizeof(err)), -1);
 	ck_assert_msg(strstr(err, "not in clauses.txt") != NULL, "%s", err);
 
-	/* Derived: §6.7.1 falls back to §6.7; RFC 4647 and "polypop" name
-	   no clause; a heading names a section of an unnumbered RFC. */
+	/* Derived: "§5 RETR" names the form; §6.7.1 falls back to §6.7;
+	   RFC 4647 and "polypop" name no clause; a heading names a section
+	   of an unnumbered RFC; "§5" alone is a heading with units: none. */
 	ck_assert_int_eq(parse("proto: pop3\n"
 	    "C: X  [RFC 1939 §5 RETR]\n"
 	    "C: Y  [RFC 2449 §6.7.1: EXPIRE]\n"
 	    "C: Z  [RFC 4647 §3.4]\n"
 	    "C: W  [polypop: extra]\n"
-	    "C: V  [RFC 1939 §5 STAT]\n"
+	    "C: V  [RFC 1939 §5: drop listing]\n"
 	    "C: U  [RFC 937 The Protocol: folders]\n", &tc, err,
 	    sizeof(err)), 0);
 	n = tcase_clauses(&tc, &inv, idx, 8);
 	ck_assert_uint_eq(n, 3);
-	ck_assert_str_eq(inv.v[idx[0]].id, "RFC 1939 §5");
+	ck_assert_str_eq(inv.v[idx[0]].id, "RFC 1939 §5 RETR");
 	ck_assert_str_eq(inv.v[idx[1]].id, "RFC 2449 §6.7");
 	ck_assert_str_eq(inv.v[idx[2]].id, "RFC 937 §The-Protocol");
 	coverage_add(&inv, "pop3/a", idx, n);
 	tcase_free(&tc);
 
-	/* covers: wins over the references. */
+	/* covers: and the references add up. */
 	ck_assert_int_eq(parse("proto: pop3\ncovers: RFC 2449 §6\n"
+	    "covers: RFC 1939 §5 #1\n"
 	    "C: X  [RFC 1939 §5 RETR]\n", &tc, err, sizeof(err)), 0);
 	n = tcase_clauses(&tc, &inv, idx, 8);
-	ck_assert_uint_eq(n, 1);
+	ck_assert_uint_eq(n, 3);
 	ck_assert_str_eq(inv.v[idx[0]].id, "RFC 2449 §6");
+	ck_assert_str_eq(inv.v[idx[1]].id, "RFC 1939 §5 #1");
 	coverage_add(&inv, "pop3/b", idx, n);
 	tcase_free(&tc);
-	ck_assert_str_eq(inv.v[0].cases, "pop3/a");
+	ck_assert_str_eq(inv.v[3].cases, "pop3/a, pop3/b");
+
+	/* A case naming only a heading is listed as naming no clause. */
+	ck_assert_int_eq(parse("proto: pop3\ncovers: RFC 1939 §5\nS+\n",
+	    &tc, err, sizeof(err)), 0);
+	n = tcase_clauses(&tc, &inv, idx, 8);
+	ck_assert_uint_eq(n, 0);
+	coverage_add(&inv, "pop3/c", idx, n);
+	tcase_free(&tc);
+	ck_assert_uint_eq(coverage_missing(&inv), 1);	/* §5 STAT */
 
 	f = open_memstream(&out, &outlen);
 	coverage_write(f, &inv);
 	fclose(f);
-	ck_assert_msg(strstr(out, "| RFC 1939 | 1 | 1 | 0 | 0 |\n") != NULL,
-	    "%s", out);
-	ck_assert_msg(strstr(out, "| RFC 2449 | 2 | 2 | 0 | 0 |\n") != NULL,
-	    "%s", out);
-	ck_assert_msg(strstr(out, "| RFC 2595 | 1 | 0 | 1 | 0 |\n") != NULL,
-	    "%s", out);
-	ck_assert(strstr(out, "| §6.7 | EXPIRE capability | 5 | pop3/a |\n")
+	ck_assert_msg(strstr(out, "| RFC 1939 | 1 | 2 | 0 | 2 | 0 | 1 |\n")
+	    != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "| RFC 2449 | 0 | 0 | 2 | 2 | 0 | 0 |\n")
+	    != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "| RFC 2595 | 0 | 0 | 1 | 0 | 1 | 0 |\n")
+	    != NULL, "%s", out);
+	ck_assert_msg(strstr(out, "| all | 1 | 2 | 4 | 5 | 1 | 1 |\n")
+	    != NULL, "%s", out);
+	ck_assert(strstr(out, "### §6.7 EXPIRE capability\n") != NULL);
+	ck_assert(strstr(out, "| (section) | EXPIRE capability | pop3/a |\n")
 	    != NULL);
-	ck_assert(strstr(out, "| §2.4 | Server Identity Check | 5 | "
+	ck_assert(strstr(out, "| STAT | STAT | **not yet covered** |\n")
+	    != NULL);
+	ck_assert(strstr(out, "| #1 | REQUIRED: all POP3 servers") != NULL);
+	ck_assert(strstr(out, "| (section) | Server Identity Check | "
 	    "untestable: a client obligation |\n") != NULL);
+	ck_assert(strstr(out, "## Cases that name no clause") != NULL &&
+	    strstr(out, "\npop3/c\n") != NULL);
+
+	/* A section's reason goes to its units; a unit's own line wins. */
+	bad = "RFC 1939 §5: whole section\nRFC 1939 §5 #1: just this\n";
+	ck_assert_int_eq(untestable_parse(&inv, bad, strlen(bad), err,
+	    sizeof(err)), 0);
+	ck_assert_str_eq(inv.v[2].why, "whole section");
+	ck_assert_str_eq(inv.v[1].why, "just this");
+	ck_assert_uint_eq(coverage_missing(&inv), 0);
 	/* RFC order is the inventory's. */
 	ck_assert(strstr(out, "## RFC 1939") < strstr(out, "## RFC 937"));
 	free(out);
@@ -1252,8 +1305,8 @@ START_TEST(test_report_merge)
 	/* Write: a new file with one column. */
 	report_init(&run, &inv);
 	report_column(&run, "a:110", 1);
-	report_set(&run, "RFC 1939 §5", 0, CELL_OK);
-	report_set(&run, "RFC 1939 §5", 0, CELL_SKIP);	/* ok stays */
+	report_set(&run, "RFC 1939 §5 STAT", 0, CELL_OK);
+	report_set(&run, "RFC 1939 §5 STAT", 0, CELL_SKIP);	/* ok stays */
 	report_set(&run, "RFC 2449 §6.7", 0, CELL_OK);
 	report_set(&run, "RFC 2449 §6.7", 0, CELL_FAIL);	/* FAIL wins */
 	report_set(&run, "RFC 2595 §2.4", 0, CELL_SKIP);
@@ -1268,19 +1321,19 @@ START_TEST(test_report_merge)
 	free(buf);
 	ck_assert_uint_eq(back.ncols, 1);
 	ck_assert_str_eq(back.cols[0], "a:110");
-	ck_assert_uint_eq(back.nrows, 5);
-	ck_assert_str_eq(back.rows[2], "RFC 2449 §6.7");
-	ck_assert_str_eq(back.titles[2], "EXPIRE capability");
-	ck_assert_int_eq(back.cells[0], CELL_OK);
-	ck_assert_int_eq(back.cells[1], CELL_NONE);
-	ck_assert_int_eq(back.cells[2], CELL_FAIL);
-	ck_assert_int_eq(back.cells[3], CELL_SKIP);
+	ck_assert_uint_eq(back.nrows, 7);	/* the units */
+	ck_assert_str_eq(back.rows[4], "RFC 2449 §6.7");
+	ck_assert_str_eq(back.titles[4], "EXPIRE capability");
+	ck_assert_int_eq(back.cells[0], CELL_NONE);
+	ck_assert_int_eq(back.cells[1], CELL_OK);
+	ck_assert_int_eq(back.cells[4], CELL_FAIL);
+	ck_assert_int_eq(back.cells[5], CELL_SKIP);
 	report_free(&back);
 
 	/* Add a column (a label with a '|'), then replace the first. */
 	report_init(&run, &inv);
 	report_column(&run, "dovecot|1", 1);
-	report_set(&run, "RFC 1939 §5", 0, CELL_FAIL);
+	report_set(&run, "RFC 1939 §5 STAT", 0, CELL_FAIL);
 	ck_assert_int_eq(report_merge_file(path, &inv, &run, err,
 	    sizeof(err)), 0);
 	report_free(&run);
@@ -1294,8 +1347,8 @@ START_TEST(test_report_merge)
 	ck_assert_int_eq(read_file(path, &buf, &len), 0);
 	ck_assert_msg(strstr(buf, "| Clause | Title | a:110 | dovecot\\|1 |\n")
 	    != NULL, "%s", buf);
-	ck_assert_msg(strstr(buf, "| RFC 1939 §5 | The TRANSACTION State | — "
-	    "| FAIL |\n") != NULL, "%s", buf);
+	ck_assert_msg(strstr(buf, "| RFC 1939 §5 STAT | STAT | — | FAIL |\n")
+	    != NULL, "%s", buf);
 	ck_assert_msg(strstr(buf, "| RFC 2449 §6.7 | EXPIRE capability | ok "
 	    "| — |\n") != NULL, "%s", buf);
 	ck_assert(strstr(buf, "| RFC 2595 §2.4 | Server Identity Check | — "
@@ -1358,8 +1411,10 @@ START_TEST(test_report_broken_server)
 	    CELL_FAIL);
 	tcase_free(&tc);
 	text = report_text(&run);
-	ck_assert_msg(strstr(text, "| RFC 1939 §5 | The TRANSACTION State | "
-	    "FAIL |\n") != NULL, "%s", text);
+	ck_assert_msg(strstr(text, "| RFC 1939 §5 STAT | STAT | FAIL |\n") !=
+	    NULL, "%s", text);
+	/* A heading with units is not a row of its own. */
+	ck_assert(strstr(text, "| RFC 1939 §5 |") == NULL);
 	ck_assert(strstr(text, "| RFC 2449 §6.7 | EXPIRE capability | — |\n")
 	    != NULL);
 	ck_assert(strncmp(text, REPORT_MARKER "\n", strlen(REPORT_MARKER) + 1)
