@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -565,6 +566,40 @@ step_any(struct sess *s)
 	}
 }
 
+/*
+ * "@require capa TAG": sends CAPA (RFC 2449 §5) and reads the list; the
+ * case is skipped when CAPA is refused or no line starts with TAG (a
+ * server need not offer an extension).  Tags compare without regard to
+ * case (RFC 2449 §5).
+ */
+static int
+step_require_capa(struct sess *s, const char *tag)
+{
+	char line[1024];
+	size_t tl = strlen(tag);
+	int found = 0;
+
+	if (send_all(s, "CAPA\r\n", 6) < 0)
+		return -1;
+	if (expect_line(s, line, sizeof(line), "+OK (CAPA)") < 0)
+		return -1;
+	if (strncmp(line, "+OK", 3) != 0)
+		return skip(s, "@require capa %s: CAPA refused ('%.80s')", tag,
+		    line);
+	for (;;) {
+		if (expect_line(s, line, sizeof(line), "a capability or '.'")
+		    < 0)
+			return -1;
+		if (strcmp(line, ".") == 0)
+			break;
+		if (strncasecmp(line, tag, tl) == 0 && (line[tl] == '\0' ||
+		    line[tl] == ' '))
+			found = 1;
+	}
+	return found ? 0 : skip(s, "@require capa %s: the server does not "
+	    "announce %s", tag, tag);
+}
+
 static int
 step_eof(struct sess *s)
 {
@@ -1037,6 +1072,8 @@ run_step(struct sess *s)
 		disconnect(s);
 		return do_connect(s);
 	case STEP_REQUIRE:
+		if (strncmp(s->st->text, "capa ", 5) == 0)
+			return step_require_capa(s, s->st->text + 5);
 		if (s->ctx->timestamp[0] == '\0')
 			return skip(s, "greeting has no APOP timestamp");
 		return 0;

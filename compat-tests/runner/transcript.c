@@ -212,7 +212,10 @@ parse_macro(struct tcase *tc, int lineno, char *line, const char *ref,
 	} else if (strcmp(line, "@reconnect") == 0 && *arg == '\0') {
 		add_step(tc, STEP_RECONNECT, lineno, NULL, ref);
 	} else if (strcmp(line, "@require") == 0 &&
-	    strcmp(arg, "apop") == 0) {
+	    (strcmp(arg, "apop") == 0 || (strncmp(arg, "capa ", 5) == 0 &&
+	    arg[5] != '\0' && strlen(arg + 5) < 64 &&
+	    strcspn(arg + 5, " \t") == strlen(arg + 5)))) {
+		/* "@require capa TAG": CAPA must list TAG, else skip. */
 		add_step(tc, STEP_REQUIRE, lineno, arg, ref);
 	} else if (strcmp(line, "@sleep") == 0) {
 		st = add_step(tc, STEP_SLEEP, lineno, NULL, ref);

@@ -438,6 +438,28 @@ START_TEST(test_exec_good)
 }
 END_TEST
 
+/* "@require capa TAG": runs on when CAPA lists TAG, skips otherwise. */
+START_TEST(test_exec_require_capa)
+{
+	struct result res;
+	const char *t = "proto: pop3\n@greeting\n@require capa UTF8\n"
+	    "C: UTF8\nS+\n";
+
+	ck_assert_int_eq(run_script(t, "+OK hi\r\n+OK caps\r\nTOP\r\n"
+	    "utf8 USER\r\n.\r\n+OK on\r\n", 0, &res), RESULT_OK);
+	ck_assert_int_eq(run_script(t, "+OK hi\r\n+OK caps\r\nUTF8X\r\n"
+	    ".\r\n", 0, &res), RESULT_SKIP);
+	ck_assert_msg(strstr(res.msg, "does not announce UTF8") != NULL, "%s",
+	    res.msg);
+	ck_assert_int_eq(run_script(t, "+OK hi\r\n-ERR what\r\n", 0, &res),
+	    RESULT_SKIP);
+	ck_assert_msg(strstr(res.msg, "CAPA refused") != NULL, "%s", res.msg);
+	/* A list that never ends is a failure, not a hang or a skip. */
+	ck_assert_int_eq(run_script(t, "+OK hi\r\n+OK caps\r\nTOP\r\n", 0,
+	    &res), RESULT_FAIL);
+}
+END_TEST
+
 START_TEST(test_exec_wrong_reply)
 {
 	struct result res;
@@ -1455,6 +1477,7 @@ conform_suite(void)
 	tc = tcase_create("exec");
 	tcase_set_timeout(tc, 20);
 	tcase_add_test(tc, test_exec_good);
+	tcase_add_test(tc, test_exec_require_capa);
 	tcase_add_test(tc, test_exec_wrong_reply);
 	tcase_add_test(tc, test_exec_early_close);
 	tcase_add_test(tc, test_exec_hang);
