@@ -5,7 +5,7 @@
          [--fixture-via direct|deliver] [--cases DIR] [--only GLOB]
          [--listener pop3|pop2|pop1|pop109] [--profile NAME]
          [--level rfc|polypop] [--tls|--stls] [-j N] [--keep] [-v]
-         [--report FILE [--label TEXT]]
+         [--report FILE [--label TEXT] [--label-per-profile]]
 
 For each case: a temp dir with users, config and the case's fixture (for
 alice and bob) and folders (`folder:` headers, for alice), the server on
@@ -34,7 +34,9 @@ Each case's runner writes its own small report into a temporary
 directory (--report DIR/N.md --label TEXT), never the shared FILE; after
 the last case one `polypop-conform --report FILE --merge DIR/*.md` puts
 them into FILE as the column TEXT (default polypop/STORE, plus /PROFILE
-with --profile), replacing that column if FILE already has it.  Cases
+with --profile), replacing that column if FILE already has it.  With
+--label-per-profile a case's instance for profile P goes to the column
+'TEXT P' instead (compat-tests/matrix.py: one column per revision).  Cases
 whose server did not start leave no trace in the matrix (they FAIL here).
 
 Prints polypop-conform's lines and a closing 'N passed, N failed, N
@@ -117,9 +119,12 @@ def run_one(args, case, profile=None):
         if args.verbose:
             argv.append("-v")
         if args.report_dir is not None:
+            label = args.label
+            if profile is not None and args.label_per_profile:
+                label = "%s %s" % (label, profile)
             argv += ["--report", os.path.join(
                 args.report_dir, "%s.md" % name.replace("/", "_")),
-                "--label", args.label] + CLAUSE_ARGS
+                "--label", label] + CLAUSE_ARGS
         try:
             r = subprocess.run(argv, stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, timeout=240)
@@ -186,6 +191,9 @@ def main():
                     help="add this run's column to the clause matrix FILE")
     ap.add_argument("--label", default=None,
                     help="the column's name (polypop/STORE[/PROFILE])")
+    ap.add_argument("--label-per-profile", action="store_true",
+                    help="a case run for profile P goes to column "
+                    "'LABEL P' (one column per POP3 revision)")
     args = ap.parse_args()
     args.report_dir = None
     if args.report is not None:

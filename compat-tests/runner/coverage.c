@@ -687,7 +687,7 @@ report_write(FILE *f, const struct report *r)
 {
 	size_t i, c;
 
-	fputs(REPORT_MARKER "\n# POP conformance matrix\n\n"
+	fputs(REPORT_MARKER "\n## POP conformance matrix\n\n"
 	    "Written by polypop-conform --report; each run adds or replaces "
 	    "its column.\nFAIL: a case checking the clause failed; ok: one "
 	    "passed and none failed;\nskip: every such case was skipped; —: "
@@ -732,33 +732,40 @@ report_free(struct report *r)
 /*
  * Puts run's columns into the report at path: each replaces the column of
  * its label, or is added after the others.  A file at path that
- * polypop-conform did not write is an error (it is not overwritten).  The
- * new text goes to a temporary file renamed over path, so a reader never
- * sees half a matrix; writers must take turns (harness/run.py merges once,
- * at the end).
+ * polypop-conform did not write is an error (it is not overwritten); text
+ * before the marker (a document's prose, as in docs/conformance.md) is
+ * kept as it is.  The new text goes to a temporary file renamed over
+ * path, so a reader never sees half a matrix; writers must take turns
+ * (harness/run.py merges once, at the end).
  */
 int
 report_merge_file(const char *path, const struct inventory *inv,
     const struct report *run, char *err, size_t errlen)
 {
 	struct report base;
-	char *buf, tmp[4096];
-	size_t len;
+	char *buf = NULL, *mark, tmp[4096];
+	size_t len, prefix = 0;
 	FILE *f;
 	int rc;
 
 	report_init(&base, inv);
 	if (read_file(path, &buf, &len) == 0) {
 		rc = report_parse(&base, buf, len, err, errlen);
-		free(buf);
 		if (rc != 0) {
 			if (rc > 0)
 				snprintf(err, errlen, "%s: exists and was not "
 				    "written by polypop-conform --report",
 				    path);
+			free(buf);
 			report_free(&base);
 			return -1;
 		}
+		/* The marker line (report_parse found it). */
+		mark = buf;
+		while (strncmp(mark, REPORT_MARKER "\n", strlen(REPORT_MARKER)
+		    + 1) != 0 && (mark = strchr(mark, '\n')) != NULL)
+			mark++;
+		prefix = mark != NULL ? (size_t)(mark - buf) : 0;
 	} else if (errno != ENOENT) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		report_free(&base);
@@ -775,9 +782,13 @@ report_merge_file(const char *path, const struct inventory *inv,
 	f = fopen(tmp, "w");
 	if (f == NULL) {
 		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		free(buf);
 		report_free(&base);
 		return -1;
 	}
+	if (prefix > 0)
+		fwrite(buf, 1, prefix, f);
+	free(buf);
 	report_write(f, &base);
 	report_free(&base);
 	if (fclose(f) != 0 || rename(tmp, path) != 0) {

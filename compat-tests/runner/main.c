@@ -117,7 +117,7 @@ usage(void)
 	    "           [--report FILE [--label TEXT]]\n"
 	    "       polypop-conform --check|--list|--coverage "
 	    "[--cases DIR|FILE]...\n"
-	    "       polypop-conform --report FILE --merge FILE...\n"
+	    "       polypop-conform --report FILE --merge FILE [--merge FILE]...\n"
 	    "       (--clauses FILE, --untestable FILE: the clause lists)\n"
 	    "       polypop-conform --write-fixture NAME "
 	    "--format maildir|mbox|raw|wire --out PATH\n"

@@ -1382,6 +1382,28 @@ START_TEST(test_report_merge)
 	ck_assert_str_eq(text, buf);
 	free(text);
 	report_free(&back);
+
+	/* Prose before the marker (a document holding the matrix) stays;
+	   a marker quoted inside a line is not the marker. */
+	f = fopen(path, "w");
+	fprintf(f, "# Conformance\n\nSee `%s` below.\n\n%s", REPORT_MARKER,
+	    buf);
+	fclose(f);
+	report_init(&run, &inv);
+	report_column(&run, "a:110", 1);
+	report_set(&run, "RFC 1939 §5 #1", 0, CELL_OK);
+	ck_assert_int_eq(report_merge_file(path, &inv, &run, err,
+	    sizeof(err)), 0);
+	report_free(&run);
+	free(buf);
+	ck_assert_int_eq(read_file(path, &buf, &len), 0);
+	ck_assert_msg(strncmp(buf, "# Conformance\n\nSee `", 20) == 0 &&
+	    strstr(buf, "` below.\n\n" REPORT_MARKER "\n## POP") != NULL,
+	    "%s", buf);
+	ck_assert_msg(strstr(buf, "| RFC 1939 §5 #1 | REQUIRED: all POP3 "
+	    "servers are required to use a certain format for drop listings. "
+	    "| ok | — |\n") != NULL, "%s", buf);
+	ck_assert(strstr(strstr(buf, "## POP"), "# Conformance") == NULL);
 	free(buf);
 
 	/* A file polypop-conform did not write is left alone. */
