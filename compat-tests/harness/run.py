@@ -29,6 +29,10 @@ each connection is verified against that certificate and 127.0.0.1.  The
 runner skips cases with the header `tls: no`; POP1/POP2 cases and
 historic-profile instances are skipped ("TLS: only current-POP3 cases").
 
+A case with an `@stls` step (it negotiates STLS itself), `@require capa
+STLS` or `@capa STLS` gets a server with such a certificate in every run,
+and the runner gets `--cafile CERT`.
+
 --report FILE: the clause matrix (compat-tests/README.md, "Reports").
 Each case's runner writes its own small report into a temporary
 directory (--report DIR/N.md --label TEXT), never the shared FILE; after
@@ -47,6 +51,7 @@ import argparse
 import concurrent.futures
 import fnmatch
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -90,6 +95,9 @@ def run_one(args, case, profile=None):
     extra = []
     if args.cert is not None:
         extra = ["--tls-cert", args.cert, "--tls-key", args.key]
+    own_tls = args.cert is None and needs_cert(path)
+    if own_tls:                     # "@stls": the case's own STLS
+        extra = ["--tls-cert", args.case_cert, "--tls-key", args.case_key]
     srv = common.Server(args.polypopd, args.conform, store=args.store,
                         fixtures={"alice": fixture, "bob": "basic"},
                         fixture_via=args.fixture_via, keep=args.keep,
@@ -116,6 +124,8 @@ def run_one(args, case, profile=None):
         if args.tls or args.stls:
             argv += ["--tls" if args.tls else "--stls",
                      "--cafile", args.cert]
+        elif own_tls:
+            argv += ["--cafile", args.case_cert]
         if args.verbose:
             argv.append("-v")
         if args.report_dir is not None:
@@ -159,6 +169,31 @@ def run_one(args, case, profile=None):
         return results
     finally:
         srv.cleanup()
+
+
+def needs_cert(path):
+    """A case with an `@stls` step, or one that requires STLS in CAPA,
+    needs a server with a certificate."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            return any(re.match(r"@(stls|(require )?capa STLS)(\s|$)", l)
+                       for l in f)
+    except OSError:
+        return False
+
+
+def make_cert(certdir):
+    """A throwaway P-256 certificate for localhost and 127.0.0.1."""
+    cert = os.path.join(certdir, "cert.pem")
+    key = os.path.join(certdir, "key.pem")
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
+         "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=localhost",
+         "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+         "-days", "2", "-keyout", key, "-out", cert],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=True,
+        timeout=60)
+    return cert, key
 
 
 def main():
@@ -207,23 +242,16 @@ def main():
         rep.fail("setup", "no executable server at %s" % args.polypopd)
         return rep.close()
     args.cert = args.key = None
-    certdir = None
-    if args.tls or args.stls:
-        certdir = tempfile.mkdtemp(prefix="polypop-cert-")
-        args.cert = os.path.join(certdir, "cert.pem")
-        args.key = os.path.join(certdir, "key.pem")
-        try:
-            subprocess.run(
-                ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt",
-                 "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=localhost",
-                 "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-                 "-days", "2", "-keyout", args.key, "-out", args.cert],
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=True,
-                timeout=60)
-        except (OSError, subprocess.SubprocessError) as e:
-            shutil.rmtree(certdir, ignore_errors=True)
-            rep.fail("setup", "openssl req (test certificate): %s" % e)
-            return rep.close()
+    certdir = tempfile.mkdtemp(prefix="polypop-cert-")
+    try:
+        # --tls/--stls: every server; else only "@stls" cases' servers.
+        args.case_cert, args.case_key = make_cert(certdir)
+        if args.tls or args.stls:
+            args.cert, args.key = args.case_cert, args.case_key
+    except (OSError, subprocess.SubprocessError) as e:
+        shutil.rmtree(certdir, ignore_errors=True)
+        rep.fail("setup", "openssl req (test certificate): %s" % e)
+        return rep.close()
     try:
         return run_all(args, rep)
     finally:

@@ -2,7 +2,7 @@
 # Dovecot as a reference POP3 peer, driven with polypopd's command line:
 #
 #   dovecot.sh --listen pop3@HOST:PORT --users FILE --mail LOCATION
-#              [--config FILE] [--state DIR]
+#              [--config FILE] [--state DIR] [--tls-cert FILE --tls-key FILE]
 #   dovecot.sh deliver --mail LOCATION USER [FOLDER] < message
 #
 # PORT 0 picks a free port.  Once Dovecot accepts connections the script
@@ -117,7 +117,7 @@ if [ "${1:-}" = deliver ]; then
 	exit $?
 fi
 
-listen="" users="" mail="" config="" state=""
+listen="" users="" mail="" config="" state="" cert="" key=""
 while [ $# -gt 0 ]; do
 	case $1 in
 	--listen) listen=$2; shift 2 ;;
@@ -126,6 +126,8 @@ while [ $# -gt 0 ]; do
 	--config) config=$2; shift 2 ;;
 	--state) state=$2; shift 2 ;;
 	--trace) shift 2 ;;
+	--tls-cert) cert=$2; shift 2 ;;
+	--tls-key) key=$2; shift 2 ;;
 	*) die "unknown argument $1" ;;
 	esac
 done
@@ -158,6 +160,10 @@ fi
 
 {
 	common_conf "$state" "$mail"
+	# --tls-cert/--tls-key (as polypopd's): STLS on the pop3 listener.
+	if [ -n "$cert" ] && [ -n "$key" ]; then
+		printf 'ssl = yes\nssl_cert = <%s\nssl_key = <%s\n' "$cert" "$key"
+	fi
 	cat <<CONF
 protocols = pop3
 listen = $host

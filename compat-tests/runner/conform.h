@@ -33,6 +33,8 @@ enum step_kind {
 	STEP_SWITCH,		/* "@switch main|second": active connection */
 	STEP_EXPECT_OPT,	/* "S? PREFIX": a line starting with PREFIX,
 				   consumed if it comes, else nothing */
+	STEP_STLS,		/* "@stls [or skip]": STLS, "+OK", the TLS
+				   handshake (RFC 2595 §4) */
 };
 
 /* Reply dialects: how "S+", "S-", "@greeting", "@login", "@quit" read. */
@@ -220,6 +222,9 @@ struct run_ctx {
 	int		 insecure;	/* no certificate verification */
 	const char	*tls_name;	/* name to check; NULL: host */
 	struct ssl_ctx_st *ssl_ctx;	/* made on first use */
+	char		 challenge[4096];	/* SASL: the text of the last
+					   "+ " line (RFC 5034 §4), for
+					   ${cram-md5} */
 };
 
 enum result_kind { RESULT_OK, RESULT_FAIL, RESULT_SKIP };
@@ -235,6 +240,7 @@ void	 run_ctx_reset(struct run_ctx *ctx);
 void	 run_ctx_free(struct run_ctx *ctx);
 int	 expand_vars(const char *in, int mode, struct run_ctx *ctx,
 	    char **out, size_t *outlen, char *err, size_t errlen);
+int	 b64_decode(const char *in, unsigned char **out);
 int	 apop_digest(const char *timestamp, const char *secret,
 	    char hex[33]);
 int	 net_connect(const char *host, const char *port, int timeout_ms,

@@ -141,6 +141,8 @@ tls_wait(struct sess *s, int want)
 	}
 }
 
+static int tls_handshake(struct sess *);
+
 static int
 fill_tls(struct sess *s, const char **why)
 {
@@ -285,6 +287,12 @@ read_line(struct sess *s, const unsigned char **line, size_t *len,
 			memcpy(s->ctx->timestamp, lt, (size_t)(gt - lt) + 1);
 			s->ctx->timestamp[gt - lt + 1] = '\0';
 		}
+	}
+	/* SASL: a "+ " continuation (RFC 5034 §4) for ${cram-md5}. */
+	if (*len >= 4 && (*line)[0] == '+' && (*line)[1] == ' ' &&
+	    (*line)[*len - 2] == '\r' && *len - 4 < sizeof(s->ctx->challenge)) {
+		memcpy(s->ctx->challenge, *line + 2, *len - 4);
+		s->ctx->challenge[*len - 4] = '\0';
 	}
 	if (s->ctx->verbose)
 		fprintf(stderr, "S: %.*s\n", (int)(*len > 2 ? *len - 2 : 0),
@@ -567,22 +575,53 @@ step_any(struct sess *s)
 }
 
 /*
- * "@require capa TAG": sends CAPA (RFC 2449 §5) and reads the list; the
- * case is skipped when CAPA is refused or no line starts with TAG (a
- * server need not offer an extension).  Tags compare without regard to
- * case (RFC 2449 §5).
+ * "@require capa TAG [ARG...]": sends CAPA (RFC 2449 §5) and reads the
+ * list; the case is skipped when CAPA is refused or no line has the tag
+ * TAG and every ARG among its arguments (a server need not offer an
+ * extension).  "@capa TAG [ARG...]" (MUST set): the same, but a FAIL
+ * instead of a skip; "@capa !TAG": fails when a line has the tag.  Tags
+ * and arguments compare without regard to case (RFC 2449 §5).
  */
 static int
-step_require_capa(struct sess *s, const char *tag)
+capa_has(const char *line, const char *want)
+{
+	const char *w = want, *l;
+	size_t tl = strcspn(want, " ");
+
+	if (strncasecmp(line, want, tl) != 0 || (line[tl] != '\0' &&
+	    line[tl] != ' '))
+		return 0;
+	for (w += tl; *w == ' '; ) {
+		size_t wl = strcspn(++w, " ");
+		int found = 0;
+
+		for (l = line + tl; *l == ' ' && !found; ) {
+			size_t ll = strcspn(++l, " ");
+
+			found = ll == wl && strncasecmp(l, w, wl) == 0;
+			l += ll;
+		}
+		if (!found)
+			return 0;
+		w += wl;
+	}
+	return 1;
+}
+
+static int
+step_require_capa(struct sess *s, const char *tag, int must)
 {
 	char line[1024];
-	size_t tl = strlen(tag);
-	int found = 0;
+	int found = 0, absent = must && tag[0] == '!';
 
+	if (absent)
+		tag++;
 	if (send_all(s, "CAPA\r\n", 6) < 0)
 		return -1;
 	if (expect_line(s, line, sizeof(line), "+OK (CAPA)") < 0)
 		return -1;
+	if (strncmp(line, "+OK", 3) != 0 && must)
+		return fail(s, "expected '+OK' to CAPA got '%s'", line);
 	if (strncmp(line, "+OK", 3) != 0)
 		return skip(s, "@require capa %s: CAPA refused ('%.80s')", tag,
 		    line);
@@ -592,12 +631,44 @@ step_require_capa(struct sess *s, const char *tag)
 			return -1;
 		if (strcmp(line, ".") == 0)
 			break;
-		if (strncasecmp(line, tag, tl) == 0 && (line[tl] == '\0' ||
-		    line[tl] == ' '))
+		if (capa_has(line, tag))
 			found = 1;
 	}
-	return found ? 0 : skip(s, "@require capa %s: the server does not "
-	    "announce %s", tag, tag);
+	if (absent && found)
+		return fail(s, "expected CAPA without '%s' got it listed", tag);
+	if (must && !absent && !found)
+		return fail(s, "expected CAPA to list '%s' got no such line",
+		    tag);
+	return found || absent ? 0 : skip(s, "@require capa %s: the server "
+	    "does not announce %s", tag, tag);
+}
+
+/*
+ * "@stls" (RFC 2595 §4): sends STLS, expects "+OK" and nothing after it,
+ * then the TLS handshake, verified as --cafile / --insecure say.  "@stls
+ * or skip": a "-ERR" skips the case (the server offers no TLS here).
+ */
+static int
+step_stls(struct sess *s, int or_skip)
+{
+	char line[1024];
+
+	if (s->ssl != NULL)
+		return fail(s, "@stls: the connection is already under TLS");
+	if (send_all(s, "STLS\r\n", 6) < 0 ||
+	    expect_line(s, line, sizeof(line), "+OK (STLS)") < 0)
+		return -1;
+	if (or_skip && strncmp(line, "-ERR", 4) == 0 && (line[4] == '\0' ||
+	    line[4] == ' '))
+		return skip(s, "@stls or skip: STLS refused ('%.80s')", line);
+	if (strncmp(line, "+OK", 3) != 0 || (line[3] != '\0' &&
+	    line[3] != ' '))
+		return fail(s, "expected '+OK' to STLS got '%s'", line);
+	if (s->off < s->len)
+		return fail(s, "expected the TLS handshake right after STLS's "
+		    "'+OK' got %zu more octets in the clear", s->len - s->off);
+	s->off = s->len = 0;
+	return tls_handshake(s);
 }
 
 static int
@@ -1073,7 +1144,8 @@ run_step(struct sess *s)
 		return do_connect(s);
 	case STEP_REQUIRE:
 		if (strncmp(s->st->text, "capa ", 5) == 0)
-			return step_require_capa(s, s->st->text + 5);
+			return step_require_capa(s, s->st->text + 5,
+			    s->st->nums[0]);
 		if (s->ctx->timestamp[0] == '\0')
 			return skip(s, "greeting has no APOP timestamp");
 		return 0;
@@ -1086,6 +1158,8 @@ run_step(struct sess *s)
 		return step_switch(s);
 	case STEP_EXPECT_OPT:
 		return step_optional(s);
+	case STEP_STLS:
+		return step_stls(s, s->st->nums[0]);
 	}
 	return fail(s, "internal error: step kind %d", s->st->kind);
 }
@@ -1098,6 +1172,7 @@ run_ctx_reset(struct run_ctx *ctx)
 		ctx->uids[i] = NULL;
 	}
 	ctx->timestamp[0] = '\0';
+	ctx->challenge[0] = '\0';
 	ctx->announced = -1;
 }
 

@@ -20,6 +20,7 @@ static const char *const kind_names[] = {
 	[STEP_RECONNECT] = "@reconnect", [STEP_REQUIRE] = "@require",
 	[STEP_SLEEP] = "@sleep", [STEP_EXPECT_DATA] = "S> data",
 	[STEP_SWITCH] = "@switch", [STEP_EXPECT_OPT] = "S?",
+	[STEP_STLS] = "@stls",
 };
 
 const char *
@@ -166,6 +167,19 @@ dialect_of(const char *name)
 	return -1;
 }
 
+/* "TAG [ARG...]" of "@require capa"/"@capa": single spaces, "!TAG" alone. */
+static int
+capa_arg_ok(const char *a, int bang)
+{
+	size_t n = strlen(a);
+
+	if (bang && a[0] == '!')
+		return a[1] != '\0' && strcspn(a, " \t") == n;
+	return n > 0 && n < 128 && a[0] != ' ' && a[0] != '!' &&
+	    a[n - 1] != ' ' && strstr(a, "  ") == NULL &&
+	    strchr(a, '\t') == NULL;
+}
+
 static int
 parse_macro(struct tcase *tc, int lineno, char *line, const char *ref,
     char *err, size_t errlen)
@@ -211,12 +225,28 @@ parse_macro(struct tcase *tc, int lineno, char *line, const char *ref,
 			tc->second = 1;
 	} else if (strcmp(line, "@reconnect") == 0 && *arg == '\0') {
 		add_step(tc, STEP_RECONNECT, lineno, NULL, ref);
-	} else if (strcmp(line, "@require") == 0 &&
-	    (strcmp(arg, "apop") == 0 || (strncmp(arg, "capa ", 5) == 0 &&
-	    arg[5] != '\0' && strlen(arg + 5) < 64 &&
-	    strcspn(arg + 5, " \t") == strlen(arg + 5)))) {
-		/* "@require capa TAG": CAPA must list TAG, else skip. */
+	} else if (strcmp(line, "@require") == 0 && strcmp(arg, "apop") == 0) {
 		add_step(tc, STEP_REQUIRE, lineno, arg, ref);
+	} else if ((strcmp(line, "@require") == 0 &&
+	    strncmp(arg, "capa ", 5) == 0 && capa_arg_ok(arg + 5, 0)) ||
+	    (strcmp(line, "@capa") == 0 && capa_arg_ok(arg, 1))) {
+		/*
+		 * "@require capa TAG [ARG...]": CAPA must list TAG (with the
+		 * ARGs), else skip.  "@capa TAG [ARG...]" / "@capa !TAG":
+		 * CAPA must (not) list it, else FAIL.
+		 */
+		char text[140];
+
+		snprintf(text, sizeof(text), "capa %s", line[1] == 'c' ? arg :
+		    arg + 5);
+		st = add_step(tc, STEP_REQUIRE, lineno, text, ref);
+		st->nums[0] = line[1] == 'c';
+		st->nnums = 1;
+	} else if (strcmp(line, "@stls") == 0 && (*arg == '\0' ||
+	    strcmp(arg, "or skip") == 0)) {
+		st = add_step(tc, STEP_STLS, lineno, NULL, ref);
+		st->nums[0] = *arg != '\0';
+		st->nnums = 1;
 	} else if (strcmp(line, "@sleep") == 0) {
 		st = add_step(tc, STEP_SLEEP, lineno, NULL, ref);
 		return parse_nums(st, arg, 1, 1, err, errlen);

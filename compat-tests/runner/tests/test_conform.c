@@ -1469,6 +1469,309 @@ START_TEST(test_report_broken_server)
 }
 END_TEST
 
+/* --- SASL variables, "@capa", "@stls" (issue 7, RFC 1734/2595/5034) ---- */
+
+static void
+expand_is(struct run_ctx *ctx, const char *in, int mode, const char *want)
+{
+	char *out, err[256];
+	size_t len;
+
+	ck_assert_msg(expand_vars(in, mode, ctx, &out, &len, err,
+	    sizeof(err)) == 0, "%s: %s", in, err);
+	ck_assert_str_eq(out, want);
+	free(out);
+}
+
+static void
+expand_fails(struct run_ctx *ctx, const char *in)
+{
+	char *out = NULL, err[256];
+	size_t len;
+
+	ck_assert_msg(expand_vars(in, EXPAND_RAW, ctx, &out, &len, err,
+	    sizeof(err)) == -1, "%s expanded to '%s'", in, out ? out : "");
+}
+
+/* RFC 4616 §4's example message, and the LOGIN pieces. */
+START_TEST(test_sasl_plain_vars)
+{
+	struct run_ctx *ctx = ctx_new();
+
+	ctx->user = "tim";
+	ctx->pass = "tanstaaftanstaaf";
+	ctx->user2 = "bob";
+	ctx->pass2 = "x";
+	expand_is(ctx, "AUTH PLAIN ${sasl-plain}", EXPAND_RAW,
+	    "AUTH PLAIN AHRpbQB0YW5zdGFhZnRhbnN0YWFm");
+	expand_is(ctx, "${sasl-plain:,user,pass}", EXPAND_RAW,
+	    "AHRpbQB0YW5zdGFhZnRhbnN0YWFm");
+	expand_is(ctx, "${sasl-plain:user,user,pass}", EXPAND_RAW,
+	    "dGltAHRpbQB0YW5zdGFhZnRhbnN0YWFm");
+	expand_is(ctx, "${sasl-plain2}", EXPAND_RAW, "AGJvYgB4");
+	/* Items joined by '+', quoted literals with \xHH. */
+	expand_is(ctx, "${b64:user}", EXPAND_RAW, "dGlt");
+	expand_is(ctx, "${b64:'Username:'}", EXPAND_RAW, "VXNlcm5hbWU6");
+	expand_is(ctx, "${b64:'\\xc2\\xad'+user}", EXPAND_RAW, "wq10aW0=");
+	expand_is(ctx, "${b64:repeat:3:ti}", EXPAND_RAW, "dGl0aXRp");
+	expand_is(ctx, "${b64:''}", EXPAND_RAW, "");
+	/* Escaped for the pattern it lands in: '+' in a regex. */
+	ctx->user = "\xfb";
+	expand_is(ctx, "${b64:user+user}", EXPAND_RAW, "+/s=");
+	expand_is(ctx, "${b64:user+user}", EXPAND_REGEX, "\\+/s=");
+	expand_is(ctx, "${b64:user+user}", EXPAND_GLOB, "+/s=");
+	expand_fails(ctx, "${sasl-plain:user,pass}");
+	expand_fails(ctx, "${sasl-plain:a,b,c,d}");
+	expand_fails(ctx, "${sasl-plain2:,user,pass}");
+	expand_fails(ctx, "${sasl-plain:,nope,pass}");
+	expand_fails(ctx, "${b64:'x}");
+	expand_fails(ctx, "${b64:'\\q'}");
+	expand_fails(ctx, "${b64:user'x'}");
+	expand_fails(ctx, "${b64:user++pass}");
+	expand_fails(ctx, "${b64}");
+}
+END_TEST
+
+/* RFC 2195 §2's example, from the last "+ " challenge. */
+START_TEST(test_sasl_cram_md5)
+{
+	struct run_ctx *ctx = ctx_new();
+
+	ctx->user = "tim";
+	ctx->pass = "tanstaaftanstaaf";
+	expand_fails(ctx, "${cram-md5}");	/* no challenge yet */
+	snprintf(ctx->challenge, sizeof(ctx->challenge), "%s",
+	    "PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+");
+	expand_is(ctx, "${cram-md5}", EXPAND_RAW,
+	    "dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw");
+	expand_is(ctx, "${cram-md5:user,pass}", EXPAND_RAW,
+	    "dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw");
+	/* Another secret, another digest; two fields wanted. */
+	ctx->pass2 = "wrong";
+	expand_is(ctx, "${cram-md5:user,pass2}", EXPAND_RAW,
+	    "dGltIGRmNjE1NmE5ZjVmNmJhMWE5NzYyMzM3MzM0Mzg1YzJl");
+	expand_fails(ctx, "${cram-md5:user}");
+	snprintf(ctx->challenge, sizeof(ctx->challenge), "%s", "not base64!");
+	expand_fails(ctx, "${cram-md5}");
+	ctx->challenge[0] = '\0';
+}
+END_TEST
+
+/* Strict base64 (RFC 5034 §4 / RFC 4648 §4): the runner's own reading. */
+START_TEST(test_sasl_b64_decode)
+{
+	static const struct {
+		const char *in;
+		int len;
+	} v[] = {
+		{ "", 0 }, { "AA==", 1 }, { "AAA=", 2 }, { "AAAA", 3 },
+		{ "dGltAHRpbQ==", 7 }, { "=AAA", -1 }, { "AAA=BBBB", -1 },
+		{ "A===", -1 }, { "!!!!", -1 }, { "AAA", -1 }, { "AA=A", -1 },
+		{ "AA AA", -1 },
+	};
+	unsigned char *out;
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		ck_assert_msg(b64_decode(v[i].in, &out) == v[i].len,
+		    "'%s'", v[i].in);
+		if (v[i].len >= 0)
+			free(out);
+	}
+	ck_assert_int_eq(b64_decode("dGltAHRpbQ==", &out), 7);
+	ck_assert(memcmp(out, "tim\0tim", 7) == 0);
+	free(out);
+}
+END_TEST
+
+START_TEST(test_sasl_parse_steps)
+{
+	static const char *bad[] = {
+		"proto: pop3\n@stls now\n",
+		"proto: pop3\n@capa\n",
+		"proto: pop3\n@capa !A B\n",
+		"proto: pop3\n@capa !\n",
+		"proto: pop3\n@require capa  SASL\n",
+		"proto: pop3\n@require capa SASL  PLAIN\n",
+		"proto: pop3\n@require capa !STLS\n",
+		"proto: pop3\n@require capa SASL PLAIN \n",
+	};
+	struct tcase tc;
+	char err[256];
+
+	ck_assert_msg(parse("proto: pop3\n@stls\n@stls or skip\n"
+	    "@capa SASL PLAIN\n@capa !STLS\n@require capa SASL PLAIN LOGIN\n"
+	    "@require capa STLS\n", &tc, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_int_eq(tc.nsteps, 6);
+	ck_assert_int_eq(tc.steps[0].kind, STEP_STLS);
+	ck_assert_int_eq(tc.steps[0].nums[0], 0);
+	ck_assert_str_eq(step_kind_name(STEP_STLS), "@stls");
+	ck_assert_int_eq(tc.steps[1].nums[0], 1);
+	ck_assert_int_eq(tc.steps[2].kind, STEP_REQUIRE);
+	ck_assert_str_eq(tc.steps[2].text, "capa SASL PLAIN");
+	ck_assert_int_eq(tc.steps[2].nums[0], 1);
+	ck_assert_str_eq(tc.steps[3].text, "capa !STLS");
+	ck_assert_str_eq(tc.steps[4].text, "capa SASL PLAIN LOGIN");
+	ck_assert_int_eq(tc.steps[4].nums[0], 0);
+	ck_assert_str_eq(tc.steps[5].text, "capa STLS");
+	tcase_free(&tc);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_msg(parse(bad[i], &tc, err, sizeof(err)) == -1,
+		    "parsed: %s", bad[i]);
+	}
+}
+END_TEST
+
+/* "@require capa TAG ARG", "@capa TAG ARG", "@capa !TAG". */
+START_TEST(test_sasl_exec_capa)
+{
+	static const char *capa = "+OK hi\r\n+OK caps\r\nTOP\r\n"
+	    "SASL plain LOGIN\r\nSTLSX\r\n.\r\n";
+	static const struct {
+		const char *step;
+		enum result_kind want;
+	} v[] = {
+		{ "@require capa SASL", RESULT_OK },
+		{ "@require capa sasl LOGIN PLAIN", RESULT_OK },
+		{ "@require capa SASL CRAM-MD5", RESULT_SKIP },
+		{ "@require capa SASL PLAI", RESULT_SKIP },
+		{ "@require capa STLS", RESULT_SKIP },
+		{ "@capa SASL PLAIN", RESULT_OK },
+		{ "@capa SASL CRAM-MD5", RESULT_FAIL },
+		{ "@capa STLS", RESULT_FAIL },
+		{ "@capa !STLS", RESULT_OK },
+		{ "@capa !sasl", RESULT_FAIL },
+	};
+	struct result res;
+	char t[128];
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		snprintf(t, sizeof(t), "proto: pop3\n@greeting\n%s\n",
+		    v[i].step);
+		ck_assert_msg(run_script(t, capa, 0, &res) == v[i].want,
+		    "%s: %d %s", v[i].step, res.kind, res.msg);
+	}
+	/* CAPA refused: "@require" skips, "@capa" fails. */
+	ck_assert_int_eq(run_script("proto: pop3\n@greeting\n"
+	    "@require capa SASL\n", "+OK hi\r\n-ERR no\r\n", 0, &res),
+	    RESULT_SKIP);
+	ck_assert_int_eq(run_script("proto: pop3\n@greeting\n@capa SASL\n",
+	    "+OK hi\r\n-ERR no\r\n", 0, &res), RESULT_FAIL);
+}
+END_TEST
+
+/* The "+ " challenge is remembered: ${cram-md5} answers it. */
+START_TEST(test_sasl_exec_challenge)
+{
+	struct run_ctx *ctx = ctx_new();
+	const char *says = "+OK hi\r\n"
+	    "+ PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+\r\n"
+	    "+OK in\r\n";
+	const char *want = "AUTH CRAM-MD5\r\n"
+	    "dGltIGI5MTNhNjAyYzdlZGE3YTQ5NWI0ZTZlNzMzNGQzODkw\r\n";
+	struct result res;
+	struct tcase tc;
+	char err[256], got[256];
+	ssize_t n;
+	int sv[2];
+
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	ck_assert_int_eq(write(sv[1], says, strlen(says)),
+	    (ssize_t)strlen(says));
+	ck_assert(parse("proto: pop3\n@greeting\nC: AUTH CRAM-MD5\n"
+	    "S~ ^\\+ \nC: ${cram-md5}\nS+\n", &tc, err, sizeof(err)) == 0);
+	ctx->user = "tim";
+	ctx->pass = "tanstaaftanstaaf";
+	ctx->fd = sv[0];
+	run_case(&tc, ctx, &res);
+	ck_assert_msg(res.kind == RESULT_OK, "%s", res.msg);
+	n = read(sv[1], got, sizeof(got) - 1);
+	ck_assert_int_eq(n, (ssize_t)strlen(want));
+	got[n] = '\0';
+	ck_assert_str_eq(got, want);
+	ck_assert_str_eq(ctx->challenge, "");	/* reset after the case */
+	tcase_free(&tc);
+	close(sv[0]);
+	close(sv[1]);
+}
+END_TEST
+
+/* "@stls" without a server: refusals, and octets after "+OK". */
+START_TEST(test_sasl_stls_refused)
+{
+	struct result res;
+
+	ck_assert_int_eq(run_script("proto: pop3\n@greeting\n@stls or skip\n"
+	    "C: NOOP\nS+\n", "+OK hi\r\n-ERR no TLS\r\n", 0, &res),
+	    RESULT_SKIP);
+	ck_assert_int_eq(run_script("proto: pop3\n@greeting\n@stls\n",
+	    "+OK hi\r\n-ERR no TLS\r\n", 0, &res), RESULT_FAIL);
+	ck_assert_int_eq(run_script("proto: pop3\n@greeting\n@stls or skip\n",
+	    "+OK hi\r\n+ OK\r\n", 0, &res), RESULT_FAIL);
+	ck_assert_int_eq(run_script("proto: pop3\n@greeting\n@stls\n",
+	    "+OK hi\r\n+OK go\r\n+OK early\r\n", 0, &res), RESULT_FAIL);
+	ck_assert_msg(strstr(res.msg, "in the clear") != NULL, "%s", res.msg);
+	ck_assert_int_eq(run_script("proto: pop3\n@greeting\n@stls\n",
+	    "+OK hi\r\n", 1, &res), RESULT_FAIL);
+}
+END_TEST
+
+/* "@stls" against the toy server: STLS, +OK, handshake, then the case. */
+START_TEST(test_sasl_stls_handshake)
+{
+	struct run_ctx *ctx = ctx_new();
+	struct result res;
+	struct tcase tc;
+	struct toy t;
+	pthread_t th;
+	X509 *x, *other;
+	EVP_PKEY *k, *ok;
+	char err[256], *ca;
+	int sv[2], pass;
+
+	make_cert(&x, &k);
+	make_cert(&other, &ok);
+	ck_assert(parse("proto: pop3\nS: +OK toy <1.2@h>\n@stls\n@login\n"
+	    "C: STAT\nS: +OK 0 0\n@quit\n", &tc, err, sizeof(err)) == 0);
+	for (pass = 0; pass < 2; pass++) {
+		/* Pass 1: a certificate --cafile does not vouch for. */
+		ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+		memset(&t, 0, sizeof(t));
+		t.fd = sv[1];
+		t.mode = TOY_STLS;
+		t.cert = pass == 0 ? x : other;
+		t.key = pass == 0 ? k : ok;
+		ck_assert_int_eq(pthread_create(&th, NULL, toy_server, &t), 0);
+		ca = write_pem(x);
+		ctx->fd = sv[0];
+		ctx->host = "127.0.0.1";
+		ctx->tls = TLS_NONE;
+		ctx->cafile = ca;
+		ctx->timeout_ms = 2000;
+		run_case(&tc, ctx, &res);
+		shutdown(sv[0], SHUT_RDWR);
+		pthread_join(th, NULL);
+		run_ctx_free(ctx);
+		close(sv[0]);
+		close(sv[1]);
+		unlink(ca);
+		ck_assert_int_eq(t.stls_seen, 1);
+		if (pass == 0) {
+			ck_assert_msg(res.kind == RESULT_OK, "%s", res.msg);
+			ck_assert_int_eq(t.handshakes, 1);
+		} else {
+			ck_assert_int_eq(res.kind, RESULT_FAIL);
+			ck_assert_msg(strstr(res.msg, "step 2 TLS handshake "
+			    "failed") != NULL, "%s", res.msg);
+		}
+	}
+	tcase_free(&tc);
+	X509_free(x);
+	X509_free(other);
+	EVP_PKEY_free(k);
+	EVP_PKEY_free(ok);
+}
+END_TEST
+
 static Suite *
 conform_suite(void)
 {
@@ -1528,6 +1831,18 @@ conform_suite(void)
 	tcase_add_test(tc, test_coverage);
 	tcase_add_test(tc, test_report_merge);
 	tcase_add_test(tc, test_report_broken_server);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("sasl");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_sasl_plain_vars);
+	tcase_add_test(tc, test_sasl_cram_md5);
+	tcase_add_test(tc, test_sasl_b64_decode);
+	tcase_add_test(tc, test_sasl_parse_steps);
+	tcase_add_test(tc, test_sasl_exec_capa);
+	tcase_add_test(tc, test_sasl_exec_challenge);
+	tcase_add_test(tc, test_sasl_stls_refused);
+	tcase_add_test(tc, test_sasl_stls_handshake);
 	suite_add_tcase(s, tc);
 	return s;
 }
