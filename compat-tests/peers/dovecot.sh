@@ -167,7 +167,7 @@ fi
 	cat <<CONF
 protocols = pop3
 listen = $host
-auth_mechanisms = plain login apop
+auth_mechanisms = plain login apop cram-md5
 auth_failure_delay = $((delay / 1000)) secs
 login_trusted_networks = 127.0.0.0/8 ::1
 pop3_lock_session = yes
