@@ -56,7 +56,7 @@ class Server:
     def __init__(self, polypopd, conform, store="maildir", fixtures=None,
                  config=None, users=None, fixture_via="direct", keep=False,
                  name="test", listen=("pop3",), folders=None,
-                 extra_args=None):
+                 extra_args=None, bboards=None):
         self.polypopd = os.path.abspath(polypopd)
         self.conform = os.path.abspath(conform) if conform else None
         self.store = store
@@ -77,7 +77,11 @@ class Server:
         self.folders = dict(folders or {})
         # More polypopd arguments (e.g. --trace DIR), after --config.
         self.extra_args = list(extra_args or ())
+        # [(NAME, FIXTURE, unreadable)]: RFC 1082 discussion groups in a
+        # --bboards location of the store's kind (docs/bboards.md).
+        self.bboards = list(bboards or ())
         self.dir = tempfile.mkdtemp(prefix="polypop-%s-" % name)
+        self.bboard_root = os.path.join(self.dir, "bboards")
         self.mailroot = os.path.join(self.dir, "mail")
         self.location = mail_location(self.mailroot, store)
         self.proc = None
@@ -107,9 +111,42 @@ class Server:
             self.write_fixture(user, self.fixtures.get(user, "empty"))
             for folder, fixture in self.folders.get(user, ()):
                 self.write_fixture(user, fixture, folder)
+        self.setup_bboards()
         return self
 
-    def write_fixture(self, user, fixture, folder=None):
+    def bboard_location(self):
+        return "%s:%s" % (self.store, self.bboard_root)
+
+    def setup_bboards(self):
+        """Each group a folder of the --bboards location: Maildir++
+        ROOT/.NAME or mbox ROOT/NAME (NAME.archive: NAME's archive).  An
+        unreadable one gets mode 000 (see unreadable_wrapper)."""
+        if not self.bboards:
+            return
+        os.makedirs(self.bboard_root, exist_ok=True)
+        for name, fixture, unreadable in self.bboards:
+            path = os.path.join(self.bboard_root, ("." if self.store ==
+                                                   "maildir" else "") + name)
+            self.write_fixture("bboards", fixture, name, path,
+                               self.bboard_location())
+            if not os.path.exists(path):    # mbox: nothing delivered
+                open(path, "ab").close()
+            if unreadable:
+                os.chmod(path, 0)
+
+    def unreadable_wrapper(self):
+        """A server running as root reads a mode-000 maildrop all the same
+        (CAP_DAC_OVERRIDE): it runs without that capability and
+        CAP_DAC_READ_SEARCH then, so that the files it owns obey their
+        mode bits as for any user (util-linux setpriv)."""
+        if os.geteuid() != 0 or not any(b[2] for b in self.bboards):
+            return []
+        return ["setpriv", "--bounding-set",
+                "-dac_override,-dac_read_search", "--"]
+
+    def write_fixture(self, user, fixture, folder=None, path=None,
+                      location=None):
+        path = path or self.mailbox_path(user, folder)
         if self.fixture_via == "deliver":
             raw = os.path.join(self.dir, "raw-%s-%s" % (user, folder or ""))
             self.run_conform(["--write-fixture", fixture, "--format", "raw",
@@ -117,14 +154,14 @@ class Server:
             for name in sorted(os.listdir(raw)):
                 if name.endswith(".eml"):
                     with open(os.path.join(raw, name), "rb") as f:
-                        self.deliver(user, f.read(), folder)
+                        self.deliver(user, f.read(), folder,
+                                     location=location)
             if self.store == "maildir":
                 for sub in ("new", "cur", "tmp"):
-                    os.makedirs(os.path.join(self.mailbox_path(user, folder),
-                                             sub), exist_ok=True)
+                    os.makedirs(os.path.join(path, sub), exist_ok=True)
             return
         self.run_conform(["--write-fixture", fixture, "--format", self.store,
-                          "--out", self.mailbox_path(user, folder)])
+                          "--out", path])
 
     def run_conform(self, args):
         r = subprocess.run([self.conform] + args, stdout=subprocess.PIPE,
@@ -147,8 +184,9 @@ class Server:
                     msgs.append(f.read())
         return msgs
 
-    def deliver(self, user, data, folder=None, timeout=30):
-        argv = [self.polypopd, "deliver", "--mail", self.location, user]
+    def deliver(self, user, data, folder=None, timeout=30, location=None):
+        argv = [self.polypopd, "deliver", "--mail", location or self.location,
+                user]
         if folder:
             argv.append(folder)
         r = subprocess.run(argv, input=data, stdout=subprocess.PIPE,
@@ -160,7 +198,7 @@ class Server:
     # -- running --------------------------------------------------------
     def argv(self):
         """The server's command line."""
-        argv = [self.polypopd]
+        argv = self.unreadable_wrapper() + [self.polypopd]
         # A listener is "PROTO[/PROFILE]" with optional ",OPTION"s
         # ("pop3,plaintext-auth=tls"), which follow the port.
         for spec in self.listen:
@@ -170,6 +208,8 @@ class Server:
         argv += ["--users", os.path.join(self.dir, "users"),
                 "--mail", self.location,
                 "--config", os.path.join(self.dir, "polypop.conf")]
+        if self.bboards:
+            argv += ["--bboards", self.bboard_location()]
         return argv + self.extra_args
 
     def start(self, timeout=20):
@@ -301,7 +341,8 @@ class Server:
     def leftovers(self):
         """Temporary or lock files a clean server leaves nowhere."""
         found = []
-        for top, dirs, files in os.walk(self.mailroot):
+        for top, dirs, files in (list(os.walk(self.mailroot)) +
+                                 list(os.walk(self.bboard_root))):
             if os.path.basename(top) == "tmp" and files:
                 found.append("file left in Maildir tmp/: %s"
                              % os.path.join(top, files[0]))
@@ -313,6 +354,13 @@ class Server:
 
     def cleanup(self):
         self.kill()
+        for name, _, unreadable in self.bboards:
+            if unreadable:      # rmtree as a user other than root
+                for p in (name, "." + name):
+                    try:
+                        os.chmod(os.path.join(self.bboard_root, p), 0o700)
+                    except OSError:
+                        pass
         if not self.keep:
             shutil.rmtree(self.dir, ignore_errors=True)
 
@@ -391,10 +439,11 @@ class Pop3:
 
 
 def list_cases(conform, cases):
-    """(name, path, proto, fixture, level, folders, second, profiles) of
-    every transcript; folders is [(NAME, FIXTURE)], second is True when the
-    case uses "@switch second" (a POP3 listener beside the case's own),
-    profiles the case's `profile:` names ([]: the default POP3 only)."""
+    """(name, path, proto, fixture, level, folders, second, profiles,
+    bboards) of every transcript; folders is [(NAME, FIXTURE)], second is
+    True when the case uses "@switch second" (a POP3 listener beside the
+    case's own), profiles the case's `profile:` names ([]: the default POP3
+    only), bboards its `bboard:` groups [(NAME, FIXTURE, unreadable)]."""
     out = []
     paths = []
     for root in cases:
@@ -410,17 +459,21 @@ def list_cases(conform, cases):
         if r.returncode != 0 or not line:
             out.append((os.path.basename(p), p, None, None, line or
                         r.stdout.decode() + r.stderr.decode(), [], False,
-                        []))
+                        [], []))
             continue
         fields = line.split()
         if len(fields) == 6:        # an older runner: no profiles field
             fields.append("-")
-        name, proto, fixture, level, folders, second, profiles = fields
+        if len(fields) == 7:        # ... no bboards field
+            fields.append("-")
+        name, proto, fixture, level, folders, second, profiles, bbs = fields
         folders = [tuple(f.replace("%20", " ").split("=", 1))
                    for f in folders.split(",") if folders != "-"]
         profiles = [] if profiles == "-" else profiles.split(",")
+        bbs = [(b.split("=")[0], b.split("=")[1], b.endswith("=unreadable"))
+               for b in bbs.split(",") if bbs != "-"]
         out.append((name, p, proto, fixture, level, folders,
-                    second == "second", profiles))
+                    second == "second", profiles, bbs))
     return out
 
 

@@ -12,6 +12,9 @@ alice and bob) and folders (`folder:` headers, for alice), the server on
 127.0.0.1 port 0 listening for the case's `proto:` (plus a POP3 listener
 for cases with "@switch second", passed as --port2), `polypop-conform` on the
 one transcript, then SIGTERM; the server must exit 0 and leak nothing.
+A case's `bboard: NAME FIXTURE [unreadable]` groups go into a --bboards
+location of the --store's kind (an unreadable one: mode 000, and a server
+running as root runs under `setpriv` without CAP_DAC_OVERRIDE).
 
 A case with `profile: P1 P2 ...` runs once per profile, each time against
 a fresh server listening `pop3/P` (`--listen pop3/P@127.0.0.1:0`, port
@@ -72,7 +75,7 @@ LISTENER = {"pop3": "pop3", "pop2": "pop2", "pop1": "pop1",
 def run_one(args, case, profile=None):
     """One case on one fresh server; PROFILE: one of its `profile:`
     names, served on a `pop3/PROFILE` listener."""
-    name, path, proto, fixture, level, folders, second, _ = case
+    name, path, proto, fixture, level, folders, second, _, bboards = case
     if proto is None:
         return [("FAIL", name, "transcript does not parse: %s" % level)]
     if (args.tls or args.stls) and (proto != "pop3" or profile is not None):
@@ -95,6 +98,10 @@ def run_one(args, case, profile=None):
     extra = []
     if args.cert is not None:
         extra = ["--tls-cert", args.cert, "--tls-key", args.key]
+    if any(b[2] for b in bboards) and os.geteuid() == 0 and \
+            not can_drop_dac():
+        return [("skip", name, "bboard unreadable: running as root, and "
+                 "setpriv cannot drop CAP_DAC_OVERRIDE here")]
     own_tls = args.cert is None and needs_cert(path)
     if own_tls:                     # "@stls": the case's own STLS
         extra = ["--tls-cert", args.case_cert, "--tls-key", args.case_key]
@@ -102,7 +109,8 @@ def run_one(args, case, profile=None):
                         fixtures={"alice": fixture, "bob": "basic"},
                         fixture_via=args.fixture_via, keep=args.keep,
                         name=name, listen=listen,
-                        folders={"alice": folders}, extra_args=extra)
+                        folders={"alice": folders}, extra_args=extra,
+                        bboards=bboards)
     try:
         try:
             srv.setup().start()
@@ -169,6 +177,18 @@ def run_one(args, case, profile=None):
         return results
     finally:
         srv.cleanup()
+
+
+def can_drop_dac():
+    """common.Server.unreadable_wrapper works here: setpriv exists and may
+    shrink the bounding set (CAP_SETPCAP)."""
+    try:
+        return subprocess.run(
+            ["setpriv", "--bounding-set", "-dac_override,-dac_read_search",
+             "--", "true"], stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, timeout=10).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
 
 
 def needs_cert(path):

@@ -70,6 +70,8 @@ struct tcase {
 	char		*level;		/* "rfc" (default) or "polypop" */
 	int		 timeout_ms;	/* per step; 0: runner default */
 	char		*folders;	/* "NAME=FIXTURE,..." from "folder:" */
+	char		*bboards;	/* "NAME=FIXTURE[=unreadable],..." from
+					   "bboard:" (RFC 1082 groups) */
 	int		 second;	/* uses "@switch second" */
 	char		*notls;		/* "tls: no [why]": the text after "no"
 					   ("" if none); NULL: runs over TLS */

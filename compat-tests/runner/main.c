@@ -411,7 +411,8 @@ main(int argc, char **argv)
 			for (const char *f = tc.profile ? tc.profile : "-";
 			    *f; f++)
 				putchar(*f == ' ' ? ',' : *f);
-			putchar('\n');
+			/* RFC 1082 groups: "NAME=FIXTURE[=unreadable],..." */
+			printf(" %s\n", tc.bboards ? tc.bboards : "-");
 		} else if (o.check) {
 			size_t bad = tc.ncovers;
 

@@ -529,6 +529,48 @@ bad:
 	return -1;
 }
 
+/*
+ * "bboard: NAME FIXTURE [unreadable]": an RFC 1082 discussion group NAME
+ * (ALPHA *(ALPHA / DIGIT / "-"), at most 64 characters; "NAME.archive" is
+ * group NAME's archive maildrop) holding FIXTURE, which the harness puts
+ * into the server's --bboards location; "unreadable": a maildrop the
+ * server cannot read (RFC 1082 "Policy Notes").  Kept in tc->bboards as
+ * "NAME=FIXTURE[=unreadable]", comma-separated.
+ */
+static int
+parse_bboard(struct tcase *tc, int lineno, const char *val, char *err,
+    size_t errlen)
+{
+	static const char suffix[] = ".archive";
+	char name[80], fixture[64], flag[16], extra[2];
+	size_t n, old = tc->bboards ? strlen(tc->bboards) : 0;
+	int k = sscanf(val, "%79s %63s %15s %1s", name, fixture, flag, extra);
+
+	n = strlen(name);
+	if (k >= 1 && n > strlen(suffix) &&
+	    strcmp(name + n - strlen(suffix), suffix) == 0)
+		n -= strlen(suffix);	/* an archive maildrop */
+	if (k < 2 || k > 3 || (k == 3 && strcmp(flag, "unreadable") != 0) ||
+	    n == 0 || n > 64 || fixture_get(fixture) == NULL ||
+	    !isalpha((unsigned char)name[0]) ||
+	    strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789-") != n) {
+		seterr(err, errlen, lineno, "bboard: wants 'NAME FIXTURE "
+		    "[unreadable]' (NAME: a letter, then letters, digits and "
+		    "'-', at most 64, optionally '.archive'; a known fixture)");
+		return -1;
+	}
+	tc->bboards = realloc(tc->bboards, old + strlen(name) +
+	    strlen(fixture) + sizeof("=,=unreadable"));
+	if (tc->bboards == NULL) {
+		perror("realloc");
+		exit(2);
+	}
+	sprintf(tc->bboards + old, "%s%s=%s%s", old ? "," : "", name, fixture,
+	    k == 3 ? "=unreadable" : "");
+	return 0;
+}
+
 static int
 parse_header(struct tcase *tc, int lineno, const char *key, const char *val,
     char *err, size_t errlen)
@@ -579,6 +621,8 @@ parse_header(struct tcase *tc, int lineno, const char *key, const char *val,
 		sprintf(tc->folders + old, "%s%.*s=%s", old ? "," : "",
 		    (int)(sp - val), val, sp + 1);
 		return 0;
+	} else if (strcmp(key, "bboard") == 0) {
+		return parse_bboard(tc, lineno, val, err, errlen);
 	} else if (strcmp(key, "profile") == 0) {
 		if (tc->profile != NULL) {
 			seterr(err, errlen, lineno,
@@ -893,6 +937,7 @@ tcase_free(struct tcase *tc)
 	free(tc->level);
 	free(tc->notls);
 	free(tc->folders);
+	free(tc->bboards);
 	for (size_t i = 0; i < tc->ncovers; i++)
 		free(tc->covers[i]);
 	free(tc->covers);

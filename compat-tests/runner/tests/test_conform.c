@@ -1772,6 +1772,67 @@ START_TEST(test_sasl_stls_handshake)
 }
 END_TEST
 
+/* --- RFC 1082 discussion groups: "bboard:" ------------------------------ */
+
+START_TEST(test_parse_bboard)
+{
+	struct tcase tc;
+	char err[256];
+	static const char *const bad[] = {
+		"bboard: system\n",			/* no fixture */
+		"bboard: system nosuch\n",		/* unknown fixture */
+		"bboard: system basic readable\n",	/* unknown flag */
+		"bboard: system basic unreadable x\n",	/* too many words */
+		"bboard: 9lives basic\n",		/* not ALPHA first */
+		"bboard: a_b basic\n",			/* not a NAME */
+		"bboard: a.b basic\n",
+		"bboard: .archive basic\n",		/* the suffix alone */
+		"bboard: -x basic\n",
+		"bboard: x/y basic\n",
+		"bboard: x,y basic\n",
+		"bboard: x=y basic\n",
+		"bboard: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		    " basic\n",				/* 65 characters */
+	};
+
+	ck_assert_msg(parse("proto: pop3\nprofile: rfc1082\n"
+	    "bboard: system basic\n"
+	    "bboard: mh-users hard\n"
+	    "bboard: system.archive hard\n"
+	    "bboard: Secret2 empty unreadable\n"
+	    "@greeting\n", &tc, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_str_eq(tc.bboards, "system=basic,mh-users=hard,"
+	    "system.archive=hard,Secret2=empty=unreadable");
+	ck_assert_ptr_null(tc.folders);
+	tcase_free(&tc);
+
+	/* None: NULL ("-" in --list). */
+	ck_assert_int_eq(parse("proto: pop3\n@greeting\n", &tc, err,
+	    sizeof(err)), 0);
+	ck_assert_ptr_null(tc.bboards);
+	tcase_free(&tc);
+
+	/* 64 characters is the most, the archive suffix not counted. */
+	ck_assert_msg(parse("proto: pop3\nbboard: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.archive basic\nS+\n", &tc, err,
+	    sizeof(err)) == 0, "%s", err);
+	tcase_free(&tc);
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char t[256];
+
+		snprintf(t, sizeof(t), "proto: pop3\n%sS+\n", bad[i]);
+		ck_assert_msg(parse(t, &tc, err, sizeof(err)) < 0,
+		    "accepted %s", bad[i]);
+		ck_assert_msg(strstr(err, "bboard: wants") != NULL, "%s", err);
+	}
+
+	/* A header: not after the first step. */
+	ck_assert_int_lt(parse("proto: pop3\nS+\nbboard: system basic\n",
+	    &tc, err, sizeof(err)), 0);
+}
+END_TEST
+
 static Suite *
 conform_suite(void)
 {
@@ -1843,6 +1904,10 @@ conform_suite(void)
 	tcase_add_test(tc, test_sasl_exec_challenge);
 	tcase_add_test(tc, test_sasl_stls_refused);
 	tcase_add_test(tc, test_sasl_stls_handshake);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("bboard");
+	tcase_add_test(tc, test_parse_bboard);
 	suite_add_tcase(s, tc);
 	return s;
 }
