@@ -35,7 +35,19 @@ enum step_kind {
 				   consumed if it comes, else nothing */
 	STEP_STLS,		/* "@stls [or skip]": STLS, "+OK", the TLS
 				   handshake (RFC 2595 §4) */
+	STEP_EXPECT_CMP,	/* "@expect A OP B": compare two expanded
+				   values (captures, see ${cap:NAME}) */
 };
+
+/* "@expect" operators (struct step.nums[0]). */
+#define CMP_EQ		0	/* == */
+#define CMP_NE		1	/* != */
+#define CMP_LT		2	/* <  */
+#define CMP_LE		3	/* <= */
+#define CMP_GT		4	/* >  */
+#define CMP_GE		5	/* >= */
+#define CMP_MATCH	6	/* ~  : B is a regex searched in A */
+#define CMP_NOMATCH	7	/* !~ */
 
 /* Reply dialects: how "S+", "S-", "@greeting", "@login", "@quit" read. */
 #define DIALECT_POP3	0	/* +OK / -ERR (also POP1, RFC 918) */
@@ -56,6 +68,9 @@ struct step {
 	int		 lineno;	/* line in the transcript file */
 	char		*text;		/* pattern, text to send, or NULL */
 	char		*ref;		/* "RFC 1939 §5" annotation, or NULL */
+	char		*names;		/* "S~{A,B}", "S> any ~{A,B}": capture
+					   names, ','-separated; NULL: none */
+	char		*arg2;		/* "@expect A OP B": B (text is A) */
 	int		 nums[STEP_MAX_NUMS];
 	int		 nnums;
 };
@@ -196,6 +211,9 @@ void	 escape_bytes(const void *p, size_t len, char *out, size_t outlen);
 
 /* exec.c */
 #define MAX_UIDS 64
+#define MAX_CAPS 32		/* distinct ${cap:NAME} per case */
+#define MAX_CAP_GROUPS 9	/* names per capture step: groups 1-9 */
+#define MAX_CAP_NAME 31
 
 /* How a connection is secured (struct run_ctx.tls). */
 #define TLS_NONE	0	/* in the clear */
@@ -216,6 +234,11 @@ struct run_ctx {
 	int		 fd;		/* -1: connect to host/port first */
 	char		 timestamp[256];	/* from the last greeting */
 	char		*uids[MAX_UIDS + 1];	/* captured by "S> uidl" */
+	struct {
+		char	 name[MAX_CAP_NAME + 1];
+		char	*value;
+	}		 caps[MAX_CAPS];	/* "S~{NAME}": ${cap:NAME} */
+	int		 ncaps;
 	const struct fixture *fx;
 	long		 announced;	/* last "=nnn" / "#nnn" reply; -1: none */
 	int		 tls;		/* TLS_* */

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -553,25 +554,226 @@ step_listing(struct sess *s, int uidl)
 	return expect_dot(s);
 }
 
+/*
+ * Captures (README, "S~{NAME}"): the text of group i + 1 of a match is
+ * stored as ${cap:NAME_i}; a group that took no part is stored empty.
+ * A name captured again is overwritten.
+ */
+static int
+cap_set(struct run_ctx *ctx, const char *name, size_t nlen, const char *v,
+    size_t vlen)
+{
+	int i;
+
+	for (i = 0; i < ctx->ncaps; i++)
+		if (strlen(ctx->caps[i].name) == nlen &&
+		    strncmp(ctx->caps[i].name, name, nlen) == 0)
+			break;
+	if (i == ctx->ncaps) {
+		if (ctx->ncaps == MAX_CAPS)
+			return -1;
+		snprintf(ctx->caps[i].name, sizeof(ctx->caps[i].name), "%.*s",
+		    (int)nlen, name);
+		ctx->ncaps++;
+	}
+	free(ctx->caps[i].value);
+	if ((ctx->caps[i].value = malloc(vlen + 1)) == NULL) {
+		perror("malloc");
+		exit(2);
+	}
+	memcpy(ctx->caps[i].value, v, vlen);
+	ctx->caps[i].value[vlen] = '\0';
+	return 0;
+}
+
+/*
+ * Searches the ERE RE in LINE; with NAMES, stores its groups.  Returns 1
+ * on a match, 0 on none, -1 (with a FAIL) on a bad regex or one with
+ * fewer groups than names.
+ */
+static int
+regex_capture(struct sess *s, const char *re, const char *line,
+    const char *names)
+{
+	regmatch_t m[MAX_CAP_GROUPS + 1];
+	char err[256];
+	size_t want = 0;
+	regex_t rx;
+	int rc;
+
+	if (names == NULL) {
+		rc = regex_search(re, line, err, sizeof(err));
+		return rc < 0 ? fail(s, "bad regex '%s': %s", re, err) : rc;
+	}
+	for (const char *p = names; *p != '\0'; p += *p == ',')
+		want++, p += strcspn(p, ",");
+	rc = regcomp(&rx, re, REG_EXTENDED);
+	if (rc != 0) {
+		regerror(rc, &rx, err, sizeof(err));
+		return fail(s, "bad regex '%s': %s", re, err);
+	}
+	if (rx.re_nsub < want) {
+		regfree(&rx);
+		return fail(s, "regex '%s' has %zu group(s) for %zu capture "
+		    "name(s) {%s}", re, (size_t)rx.re_nsub, want, names);
+	}
+	rc = regexec(&rx, line, want + 1, m, 0) == 0;
+	regfree(&rx);
+	if (!rc)
+		return 0;
+	for (size_t i = 1; i <= want; i++, names += *names == ',') {
+		size_t n = strcspn(names, ",");
+
+		if (cap_set(s->ctx, names, n, m[i].rm_so < 0 ? "" : line +
+		    m[i].rm_so, m[i].rm_so < 0 ? 0 : (size_t)(m[i].rm_eo -
+		    m[i].rm_so)) < 0)
+			return fail(s, "more than %d capture names in one "
+			    "case", MAX_CAPS);
+		names += n;
+	}
+	return 1;
+}
+
+/*
+ * "S> any": any lines up to ".".  "S> any ~ REGEX" (st->text): one of
+ * them (its CRLF cut off) must match; the first that does gives the
+ * captures of "S> any ~{A,B} REGEX".
+ */
 static int
 step_any(struct sess *s)
 {
 	const unsigned char *line;
 	const char *why = NULL;
-	size_t len;
-	int rc;
+	char *pat = NULL, text[4096], err[256];
+	size_t len, plen;
+	long seen = 0;
+	int rc, found = 0;
 
+	if (s->st->text != NULL && expand_vars(s->st->text, EXPAND_REGEX,
+	    s->ctx, &pat, &plen, err, sizeof(err)) < 0)
+		return fail(s, "%s", err);
 	for (;;) {
 		rc = read_line(s, &line, &len, &why);
-		if (rc < 0)
+		if (rc < 0) {
+			free(pat);
 			return fail(s, "expected lines up to '.' got %s "
 			    "after %d ms", why, s->timeout_ms);
-		if (rc == 0)
+		}
+		if (rc == 0) {
+			free(pat);
 			return fail(s, "expected lines up to '.' got "
 			    "connection closed by server");
+		}
 		if (len == 3 && memcmp(line, ".\r\n", 3) == 0)
-			return 0;
+			break;
+		seen++;
+		if (pat == NULL || found)
+			continue;
+		len -= len >= 2 && line[len - 2] == '\r' ? 2 : 1;
+		if (len >= sizeof(text) || memchr(line, '\0', len) != NULL)
+			continue;
+		memcpy(text, line, len);
+		text[len] = '\0';
+		if ((found = regex_capture(s, pat, text, s->st->names)) < 0) {
+			free(pat);
+			return -1;
+		}
 	}
+	if (pat != NULL && !found) {
+		rc = fail(s, "expected a line matching '%s' before '.' got "
+		    "none of %ld line(s)", pat, seen);
+		free(pat);
+		return rc;
+	}
+	free(pat);
+	return 0;
+}
+
+/*
+ * "@expect A OP B".  == and != compare as numbers when both sides are
+ * decimal integers, else as strings.  < <= > >= order decimal integers
+ * by value and put any other non-empty word above every integer (RFC
+ * 2449 §6.7 "EXPIRE NEVER" above any number of days); a word equals
+ * itself, two different words are not ordered (a FAIL), an empty side
+ * is a FAIL.  ~ and !~ search the regex B (variables escaped) in A.
+ */
+static int
+is_int(const char *v)
+{
+	return v[0] != '\0' && strspn(v, "0123456789") == strlen(v);
+}
+
+/* <0, 0, >0 for decimal integers of any length. */
+static int
+int_cmp(const char *a, const char *b)
+{
+	size_t la, lb;
+
+	while (a[0] == '0' && a[1] != '\0')
+		a++;
+	while (b[0] == '0' && b[1] != '\0')
+		b++;
+	la = strlen(a);
+	lb = strlen(b);
+	if (la != lb)
+		return la < lb ? -1 : 1;
+	return strcmp(a, b);
+}
+
+static int
+step_expect_cmp(struct sess *s)
+{
+	static const char *const ops[] = { "==", "!=", "<", "<=", ">", ">=",
+		"~", "!~" };
+	int op = s->st->nums[0], c, ok;
+	char *a = NULL, *b = NULL, err[256];
+	size_t alen, blen;
+
+	if (expand_vars(s->st->text, EXPAND_RAW, s->ctx, &a, &alen, err,
+	    sizeof(err)) < 0 || expand_vars(s->st->arg2, op == CMP_MATCH ||
+	    op == CMP_NOMATCH ? EXPAND_REGEX : EXPAND_RAW, s->ctx, &b, &blen,
+	    err, sizeof(err)) < 0) {
+		free(a);
+		return fail(s, "%s", err);
+	}
+	if (op == CMP_MATCH || op == CMP_NOMATCH) {
+		ok = regex_search(b, a, err, sizeof(err));
+		if (ok < 0) {
+			c = fail(s, "bad regex '%s': %s", b, err);
+			goto out;
+		}
+		ok = op == CMP_MATCH ? ok : !ok;
+	} else if (op == CMP_EQ || op == CMP_NE) {
+		c = is_int(a) && is_int(b) ? int_cmp(a, b) : strcmp(a, b);
+		ok = op == CMP_EQ ? c == 0 : c != 0;
+	} else {
+		if (a[0] == '\0' || b[0] == '\0') {
+			c = fail(s, "expected '%s %s %s' got an empty value: "
+			    "'%s' %s '%s'", s->st->text, ops[op], s->st->arg2,
+			    a, ops[op], b);
+			goto out;
+		}
+		if (is_int(a) && is_int(b))
+			c = int_cmp(a, b);
+		else if (strcmp(a, b) == 0)
+			c = 0;
+		else if (is_int(a) != is_int(b))
+			c = is_int(a) ? -1 : 1;	/* a word is above */
+		else {
+			c = fail(s, "expected '%s %s %s' got '%s' %s '%s': "
+			    "two different words are not ordered",
+			    s->st->text, ops[op], s->st->arg2, a, ops[op], b);
+			goto out;
+		}
+		ok = op == CMP_LT ? c < 0 : op == CMP_LE ? c <= 0 :
+		    op == CMP_GT ? c > 0 : c >= 0;
+	}
+	c = ok ? 0 : fail(s, "expected '%s %s %s' got '%s' %s '%s', which "
+	    "is false", s->st->text, ops[op], s->st->arg2, a, ops[op], b);
+out:
+	free(a);
+	free(b);
+	return c;
 }
 
 /*
@@ -904,14 +1106,12 @@ step_match(struct sess *s, int regex)
 		return fail(s, "%s", err);
 	rc = expect_line(s, line, sizeof(line), pat);
 	if (rc == 0) {
-		rc = regex ? regex_search(pat, line, err, sizeof(err)) :
+		rc = regex ? regex_capture(s, pat, line, s->st->names) :
 		    glob_match(pat, line);
-		if (rc < 0)
-			rc = fail(s, "bad regex '%s': %s", pat, err);
-		else if (rc == 0)
+		if (rc == 0)
 			rc = fail(s, "expected '%s' got '%s'", pat, line);
-		else
-			rc = 0;
+		else if (rc > 0)
+			rc = 0;		/* < 0: a bad regex, already a FAIL */
 	}
 	/* RFC 937 "=ccc" / "#nnn", RFC 918 "#xxx": what "S> data" reads. */
 	if (rc == 0 && (line[0] == '=' || line[0] == '#') &&
@@ -1160,6 +1360,8 @@ run_step(struct sess *s)
 		return step_optional(s);
 	case STEP_STLS:
 		return step_stls(s, s->st->nums[0]);
+	case STEP_EXPECT_CMP:
+		return step_expect_cmp(s);
 	}
 	return fail(s, "internal error: step kind %d", s->st->kind);
 }
@@ -1171,6 +1373,11 @@ run_ctx_reset(struct run_ctx *ctx)
 		free(ctx->uids[i]);
 		ctx->uids[i] = NULL;
 	}
+	for (int i = 0; i < ctx->ncaps; i++) {
+		free(ctx->caps[i].value);
+		ctx->caps[i].value = NULL;
+	}
+	ctx->ncaps = 0;
 	ctx->timestamp[0] = '\0';
 	ctx->challenge[0] = '\0';
 	ctx->announced = -1;

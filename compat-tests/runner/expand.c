@@ -1,6 +1,6 @@
 /*
  * ${...} expansion in transcript text: credentials, fixture facts, uids
- * captured by "S> uidl", the APOP digest of the current greeting, SASL
+ * captured by "S> uidl", values captured by "S~{NAME}", the APOP digest of the current greeting, SASL
  * responses (PLAIN, LOGIN, CRAM-MD5) built from the credentials.
  */
 #include <errno.h>
@@ -363,6 +363,19 @@ expand_one(const char *name, int mode, struct run_ctx *ctx, struct out *o,
 			return verr(err, errlen, "${%s}: no uid captured by an "
 			    "earlier 'S> uidl'", name);
 		out_value(o, ctx->uids[n], strlen(ctx->uids[n]), mode);
+	} else if (IS("cap") && arg != NULL) {
+		/* ${cap:NAME}: stored by "S~{NAME}" / "S> any ~{NAME}". */
+		int i;
+
+		for (i = 0; i < ctx->ncaps; i++)
+			if (strcmp(ctx->caps[i].name, arg) == 0)
+				break;
+		if (i == ctx->ncaps)
+			return verr(err, errlen, "${%s}: nothing captured as "
+			    "'%s' by an earlier 'S~{%s}' or 'S> any ~{%s}'",
+			    name, arg, arg, arg);
+		out_value(o, ctx->caps[i].value, strlen(ctx->caps[i].value),
+		    mode);
 	} else if (IS("timestamp")) {
 		out_value(o, ctx->timestamp, strlen(ctx->timestamp), mode);
 	} else if (IS("apop") || IS("apop2")) {

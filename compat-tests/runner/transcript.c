@@ -20,7 +20,7 @@ static const char *const kind_names[] = {
 	[STEP_RECONNECT] = "@reconnect", [STEP_REQUIRE] = "@require",
 	[STEP_SLEEP] = "@sleep", [STEP_EXPECT_DATA] = "S> data",
 	[STEP_SWITCH] = "@switch", [STEP_EXPECT_OPT] = "S?",
-	[STEP_STLS] = "@stls",
+	[STEP_STLS] = "@stls", [STEP_EXPECT_CMP] = "@expect",
 };
 
 const char *
@@ -167,6 +167,80 @@ dialect_of(const char *name)
 	return -1;
 }
 
+/*
+ * "{NAME[,NAME...]}" right after "S~" or "S> any ~": the names the
+ * regex's parenthesised groups 1, 2, ... are stored under, as
+ * ${cap:NAME}.  A NAME is 1-31 letters, digits, '-' or '_'.  On success
+ * *p points past the '}' and the names are returned, ','-separated.
+ */
+static char *
+parse_names(const char **p, int lineno, char *err, size_t errlen)
+{
+	const char *s = *p + 1, *close = strchr(s, '}');
+	size_t n, count = 0;
+
+	if (close == NULL) {
+		seterr(err, errlen, lineno, "capture: '{' without '}'");
+		return NULL;
+	}
+	for (const char *q = s; q <= close; q += n + 1) {
+		n = strspn(q, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrst"
+		    "uvwxyz0123456789-_");
+		if (n == 0 || n > MAX_CAP_NAME || (q[n] != ',' && q[n] != '}')) {
+			seterr(err, errlen, lineno, "capture: bad name list "
+			    "'{%.*s}' (1 to %d names of 1 to %d letters, "
+			    "digits, '-', '_', separated by ',')",
+			    (int)(close - s), s, MAX_CAP_GROUPS, MAX_CAP_NAME);
+			return NULL;
+		}
+		if (++count > MAX_CAP_GROUPS) {
+			seterr(err, errlen, lineno, "capture: more than %d "
+			    "names", MAX_CAP_GROUPS);
+			return NULL;
+		}
+	}
+	*p = close + 1;
+	return xstrndup(s, (size_t)(close - s));
+}
+
+/*
+ * "@expect A OP B": A is one word, OP one of == != < <= > >= ~ !~, B the
+ * rest of the line (for ~ and !~ a regex).
+ */
+static int
+parse_expect(struct tcase *tc, int lineno, const char *arg, const char *ref,
+    char *err, size_t errlen)
+{
+	static const char *const ops[] = { [CMP_EQ] = "==", [CMP_NE] = "!=",
+		[CMP_LT] = "<", [CMP_LE] = "<=", [CMP_GT] = ">",
+		[CMP_GE] = ">=", [CMP_MATCH] = "~", [CMP_NOMATCH] = "!~" };
+	size_t an = strcspn(arg, " "), on;
+	const char *op = arg + an, *b;
+	struct step *st;
+	int k = -1;
+
+	while (*op == ' ')
+		op++;
+	on = strcspn(op, " ");
+	for (int i = 0; i < (int)(sizeof(ops) / sizeof(ops[0])); i++)
+		if (strlen(ops[i]) == on && strncmp(op, ops[i], on) == 0)
+			k = i;
+	b = op + on;
+	while (*b == ' ')
+		b++;
+	if (an == 0 || k < 0 || *b == '\0') {
+		seterr(err, errlen, lineno, "@expect wants 'A OP B', OP one "
+		    "of == != < <= > >= ~ !~");
+		return -1;
+	}
+	st = add_step(tc, STEP_EXPECT_CMP, lineno, NULL, ref);
+	st->text = xstrndup(arg, an);
+	st->arg2 = xstrndup(b, strlen(b));
+	st->nums[0] = k;
+	st->nnums = 1;
+	return 0;
+}
+
 /* "TAG [ARG...]" of "@require capa"/"@capa": single spaces, "!TAG" alone. */
 static int
 capa_arg_ok(const char *a, int bang)
@@ -250,6 +324,8 @@ parse_macro(struct tcase *tc, int lineno, char *line, const char *ref,
 	} else if (strcmp(line, "@sleep") == 0) {
 		st = add_step(tc, STEP_SLEEP, lineno, NULL, ref);
 		return parse_nums(st, arg, 1, 1, err, errlen);
+	} else if (strcmp(line, "@expect") == 0) {
+		return parse_expect(tc, lineno, arg, ref, err, errlen);
 	} else {
 		seterr(err, errlen, lineno, "unknown directive '%s%s%s'", line,
 		    *arg ? " " : "", arg);
@@ -339,6 +415,28 @@ parse_multi(struct tcase *tc, int lineno, const char *arg, const char *ref,
 	}
 	if (strcmp(arg, "any") == 0) {
 		add_step(tc, STEP_EXPECT_ANY, lineno, NULL, ref);
+		return 0;
+	}
+	if (n == 3 && strncmp(arg, "any", 3) == 0 && strncmp(rest, " ~", 2)
+	    == 0) {
+		/*
+		 * "S> any ~ REGEX": one of the lines up to "." must match;
+		 * "S> any ~{A,B} REGEX": its groups are captured too.
+		 */
+		const char *re = rest + 2;
+		char *names = NULL;
+
+		if (*re == '{' && (names = parse_names(&re, lineno, err,
+		    errlen)) == NULL)
+			return -1;
+		if (*re != ' ' || re[1] == '\0') {
+			free(names);
+			seterr(err, errlen, lineno, "'S> any ~%s' wants a "
+			    "space and a regex", names ? "{...}" : "");
+			return -1;
+		}
+		st = add_step(tc, STEP_EXPECT_ANY, lineno, re + 1, ref);
+		st->names = names;
 		return 0;
 	}
 	if (n == 4 && strncmp(arg, "data", 4) == 0 && *rest == ' ')
@@ -642,6 +740,18 @@ parse_header(struct tcase *tc, int lineno, const char *key, const char *val,
 		while (*val == ' ')
 			val++;
 		slot = &tc->notls;
+	} else if (strcmp(key, "server-options") == 0) {
+		/*
+		 * "server-options: --login-delay 60": a request to the
+		 * harness (run.py appends it to polypopd's command line).
+		 * The runner checks only that something is there.
+		 */
+		if (*val == '\0') {
+			seterr(err, errlen, lineno, "server-options: wants "
+			    "options");
+			return -1;
+		}
+		return 0;
 	} else if (strcmp(key, "fixture") == 0)
 		slot = &tc->fixture;
 	else if (strcmp(key, "level") == 0) {
@@ -679,7 +789,9 @@ split_header(char *line, char **key, char **val)
 {
 	char *p = line;
 
-	while (islower((unsigned char)*p))
+	/* "proto", "server-options": lower-case letters, inner '-'. */
+	while (islower((unsigned char)*p) || (*p == '-' && p != line &&
+	    islower((unsigned char)p[1])))
 		p++;
 	if (p == line || p - line < 2 || *p != ':')
 		return 0;
@@ -792,6 +904,24 @@ parse_line(struct tcase *tc, int lineno, char *line, char *err, size_t errlen)
 		}
 		break;
 	case 'S' << 8 | '~':
+		if (line[2] == '{') {
+			/* "S~{A,B} REGEX": groups 1, 2 into ${cap:A}, ... */
+			const char *re = line + 2;
+			char *names = parse_names(&re, lineno, err, errlen);
+			struct step *st;
+
+			if (names == NULL)
+				return -1;
+			if (*re != ' ' || re[1] == '\0') {
+				free(names);
+				seterr(err, errlen, lineno, "'S~{...}' wants "
+				    "a space and a regex");
+				return -1;
+			}
+			st = add_step(tc, STEP_EXPECT_RE, lineno, re + 1, ref);
+			st->names = names;
+			break;
+		}
 		add_step(tc, STEP_EXPECT_RE, lineno, arg, ref);
 		break;
 	case 'S' << 8 | '?':
@@ -927,6 +1057,8 @@ tcase_free(struct tcase *tc)
 	for (size_t i = 0; i < tc->nsteps; i++) {
 		free(tc->steps[i].text);
 		free(tc->steps[i].ref);
+		free(tc->steps[i].names);
+		free(tc->steps[i].arg2);
 	}
 	free(tc->steps);
 	free(tc->name);

@@ -1833,6 +1833,201 @@ START_TEST(test_parse_bboard)
 }
 END_TEST
 
+/* --- captures: "S~{NAME}", "S> any ~{NAME}", ${cap:NAME}, "@expect" --- */
+
+START_TEST(test_capture_parse)
+{
+	struct tcase tc;
+	char err[256] = "";
+
+	ck_assert_msg(parse("proto: pop3\nserver-options: --login-delay 60\n"
+	    "S~{delay,user} ^LOGIN-DELAY ([0-9]+)( USER)?$  [RFC 2449 §6.5]\n"
+	    "S> any ~{x} ^EXPIRE (.*)$\nS> any ~ ^TOP$\nS> any\n"
+	    "@expect ${cap:x} >= ${cap:delay}\n"
+	    "@expect ${cap:user}${cap:x} ~ ^( USER|${cap:delay}$)\n"
+	    "S~ {x}\n", &tc, err, sizeof(err)) == 0, "%s", err);
+	ck_assert_uint_eq(tc.nsteps, 7);
+	ck_assert_int_eq(tc.steps[0].kind, STEP_EXPECT_RE);
+	ck_assert_str_eq(tc.steps[0].names, "delay,user");
+	ck_assert_str_eq(tc.steps[0].text, "^LOGIN-DELAY ([0-9]+)( USER)?$");
+	ck_assert_str_eq(tc.steps[0].ref, "RFC 2449 §6.5");
+	ck_assert_int_eq(tc.steps[1].kind, STEP_EXPECT_ANY);
+	ck_assert_str_eq(tc.steps[1].names, "x");
+	ck_assert_str_eq(tc.steps[1].text, "^EXPIRE (.*)$");
+	ck_assert_ptr_null(tc.steps[2].names);
+	ck_assert_str_eq(tc.steps[2].text, "^TOP$");
+	ck_assert_ptr_null(tc.steps[3].text);
+	ck_assert_int_eq(tc.steps[4].kind, STEP_EXPECT_CMP);
+	ck_assert_str_eq(tc.steps[4].text, "${cap:x}");
+	ck_assert_int_eq(tc.steps[4].nums[0], CMP_GE);
+	ck_assert_str_eq(tc.steps[4].arg2, "${cap:delay}");
+	ck_assert_int_eq(tc.steps[5].nums[0], CMP_MATCH);
+	ck_assert_str_eq(tc.steps[5].arg2, "^( USER|${cap:delay}$)");
+	/* "S~ {x}": with the space it is a plain regex, no capture. */
+	ck_assert_ptr_null(tc.steps[6].names);
+	ck_assert_str_eq(tc.steps[6].text, "{x}");
+	tcase_free(&tc);
+}
+END_TEST
+
+static const struct {
+	const char	*text;
+	const char	*err;
+} bad_captures[] = {
+	{ "proto: pop3\nS~{a ^x\n", "'{' without '}'" },
+	{ "proto: pop3\nS~{} ^x\n", "bad name list" },
+	{ "proto: pop3\nS~{a,,b} ^x\n", "bad name list" },
+	{ "proto: pop3\nS~{a b} ^x\n", "bad name list" },
+	{ "proto: pop3\nS~{a.b} ^x\n", "bad name list" },
+	{ "proto: pop3\nS~{a,b,c,d,e,f,g,h,i,j} ^x\n", "more than 9" },
+	{ "proto: pop3\nS~{a}^x\n", "wants a space and a regex" },
+	{ "proto: pop3\nS~{a}\n", "wants a space and a regex" },
+	{ "proto: pop3\nS> any ~\n", "wants a space and a regex" },
+	{ "proto: pop3\nS> any ~{a}\n", "wants a space and a regex" },
+	{ "proto: pop3\nS> any x\n", "unknown 'S>'" },
+	{ "proto: pop3\n@expect 1\n", "@expect wants 'A OP B'" },
+	{ "proto: pop3\n@expect 1 =< 2\n", "@expect wants 'A OP B'" },
+	{ "proto: pop3\n@expect 1 <=\n", "@expect wants 'A OP B'" },
+	{ "proto: pop3\nserver-options:\nS: x\n", "server-options: wants" },
+};
+
+START_TEST(test_capture_parse_errors)
+{
+	struct tcase tc;
+	char err[256] = "";
+
+	ck_assert_int_eq(parse(bad_captures[_i].text, &tc, err, sizeof(err)),
+	    -1);
+	ck_assert_msg(strstr(err, bad_captures[_i].err) != NULL,
+	    "case %d: error '%s' lacks '%s'", _i, err, bad_captures[_i].err);
+}
+END_TEST
+
+/* "@expect A OP B" on literal values: the comparison rules. */
+static const struct {
+	const char	*expr;
+	enum result_kind want;
+} expects[] = {
+	{ "60 == 60", RESULT_OK }, { "060 == 60", RESULT_OK },
+	{ "60 != 61", RESULT_OK }, { "60 == 61", RESULT_FAIL },
+	{ "NEVER == NEVER", RESULT_OK }, { "NEVER == never", RESULT_FAIL },
+	{ "5 < 30", RESULT_OK }, { "30 < 5", RESULT_FAIL },
+	{ "30 <= 30", RESULT_OK }, { "31 <= 30", RESULT_FAIL },
+	{ "100 > 99", RESULT_OK }, { "99 >= 100", RESULT_FAIL },
+	{ "123456789012345678901234567890 > 99999999999999999999",
+	    RESULT_OK },
+	/* A word is above every number (EXPIRE NEVER), equal to itself. */
+	{ "NEVER >= 30", RESULT_OK }, { "30 >= NEVER", RESULT_FAIL },
+	{ "0 < NEVER", RESULT_OK }, { "NEVER >= NEVER", RESULT_OK },
+	{ "NEVER > NEVER", RESULT_FAIL }, { "NEVER >= SOMETIME", RESULT_FAIL },
+	{ "_USER30 ~ ^(_USER|60$)", RESULT_OK },
+	{ "30 ~ ^( USER|60$)", RESULT_FAIL },
+	{ "60 ~ ^( USER|60$)", RESULT_OK },
+	{ "60 !~ ^7", RESULT_OK }, { "70 !~ ^7", RESULT_FAIL },
+	{ "x ~ (", RESULT_FAIL },
+	/* Variables expand on both sides. */
+	{ "${user} == alice", RESULT_OK },
+	{ "x ~ ^${pass}$", RESULT_FAIL },
+};
+
+START_TEST(test_capture_expect)
+{
+	struct result res;
+	char t[256];
+
+	snprintf(t, sizeof(t), "proto: pop3\n@greeting\n@expect %s\n",
+	    expects[_i].expr);
+	ck_assert_msg(run_script(t, "+OK hi\r\n", 0, &res) == expects[_i].want,
+	    "@expect %s: %d %s", expects[_i].expr, res.kind, res.msg);
+}
+END_TEST
+
+/* Captured values come back as ${cap:NAME}, escaped for where they land. */
+START_TEST(test_capture_exec)
+{
+	struct result res;
+	static const char *capa_auth = "+OK hi\r\n+OK caps\r\nTOP\r\n"
+	    "LOGIN-DELAY 900 USER\r\nEXPIRE 5 USER\r\n.\r\n";
+	char server[512];
+	const char *t;
+
+	/* One line: groups 1, 2; a group that took no part is empty. */
+	t = "proto: pop3\nS~{word,rest} ^\\+OK ([a-z*]+)( .*)?$\n"
+	    "S: +OK ${cap:word}\nS~ ^\\+OK ${cap:word}$\n"
+	    "@expect x${cap:rest} == x\n";
+	ck_assert_msg(run_script(t, "+OK a*b\r\n+OK a*b\r\n+OK a*b\r\n", 0,
+	    &res) == RESULT_OK, "%s", res.msg);
+	ck_assert_int_eq(run_script(t, "+OK a*b more\r\n+OK a*b\r\n"
+	    "+OK a*b\r\n", 0, &res), RESULT_FAIL);
+	ck_assert_msg(strstr(res.msg, "step 4 expected 'x${cap:rest} == x' "
+	    "got 'x more' == 'x', which is false") != NULL, "%s", res.msg);
+	/* The glob and regex see the value literally: '*' is no wildcard. */
+	ck_assert_int_eq(run_script(t, "+OK a*b\r\n+OK axxb\r\n+OK a*b\r\n",
+	    0, &res), RESULT_FAIL);
+	ck_assert_int_eq(run_script(t, "+OK a*b\r\n+OK a*b\r\n+OK aab\r\n",
+	    0, &res), RESULT_FAIL);
+	/* No match: a FAIL of that step. */
+	ck_assert_int_eq(run_script(t, "-ERR no\r\n", 0, &res), RESULT_FAIL);
+	ck_assert_msg(strstr(res.msg, "step 1 expected") != NULL, "%s",
+	    res.msg);
+	/* A later capture under the same name replaces the value. */
+	ck_assert_msg(run_script("proto: pop3\nS~{v} ^(.)\nS~{v} ^(.)\n"
+	    "@expect ${cap:v} == b\n", "a\r\nb\r\n", 0, &res) == RESULT_OK,
+	    "%s", res.msg);
+	/* Fewer groups than names: a FAIL that says so. */
+	ck_assert_int_eq(run_script("proto: pop3\nS~{a,b} ^(x)\n", "x\r\n", 0,
+	    &res), RESULT_FAIL);
+	ck_assert_msg(strstr(res.msg, "1 group(s) for 2 capture") != NULL,
+	    "%s", res.msg);
+	/* A name never captured: the step using it fails. */
+	ck_assert_int_eq(run_script("proto: pop3\nS: ${cap:nope}\n", "x\r\n",
+	    0, &res), RESULT_FAIL);
+	ck_assert_msg(strstr(res.msg, "nothing captured as 'nope'") != NULL,
+	    "%s", res.msg);
+
+	/* Multi-line: the first matching line of a CAPA list, per state. */
+	t = "proto: pop3\n@greeting\nC: CAPA\nS+\n"
+	    "S> any ~{pre,user} ^LOGIN-DELAY ([0-9]+)( USER)?$\n"
+	    "C: CAPA\nS+\nS> any ~{post} ^LOGIN-DELAY ([0-9]+)$  "
+	    "[RFC 2449 §6.5 #5]\n"
+	    "@expect ${cap:post} <= ${cap:pre}  [RFC 2449 §6.5 #3]\n"
+	    "@expect ${cap:user}${cap:post} ~ ^( USER|${cap:pre}$)\n";
+	snprintf(server, sizeof(server), "%s+OK\r\nLOGIN-DELAY 300\r\n.\r\n",
+	    capa_auth);
+	ck_assert_msg(run_script(t, server, 0, &res) == RESULT_OK, "%s",
+	    res.msg);
+	snprintf(server, sizeof(server), "%s+OK\r\nLOGIN-DELAY 901\r\n.\r\n",
+	    capa_auth);
+	ck_assert_int_eq(run_script(t, server, 0, &res), RESULT_FAIL);
+	ck_assert_msg(strstr(res.msg, "'901' <= '900', which is false") !=
+	    NULL && strstr(res.msg, "RFC 2449 §6.5 #3") != NULL, "%s",
+	    res.msg);
+	/* Without USER before login the value must not change. */
+	ck_assert_int_eq(run_script(t, "+OK hi\r\n+OK\r\nLOGIN-DELAY 900\r\n"
+	    ".\r\n+OK\r\nLOGIN-DELAY 300\r\n.\r\n", 0, &res), RESULT_FAIL);
+	ck_assert_msg(strstr(res.msg, "step 9") != NULL, "%s", res.msg);
+	ck_assert_int_eq(run_script(t, "+OK hi\r\n+OK\r\nLOGIN-DELAY 900\r\n"
+	    ".\r\n+OK\r\nLOGIN-DELAY 900\r\n.\r\n", 0, &res), RESULT_OK);
+	/* Not listed after login: a FAIL naming the line. */
+	snprintf(server, sizeof(server), "%s+OK\r\nTOP\r\nUIDL\r\n.\r\n",
+	    capa_auth);
+	ck_assert_int_eq(run_script(t, server, 0, &res), RESULT_FAIL);
+	ck_assert_msg(strstr(res.msg, "before '.' got none of 2 line(s)") !=
+	    NULL && strstr(res.msg, "§6.5 #5") != NULL, "%s", res.msg);
+	/* "S> any ~" still needs the '.'; a bad regex is a FAIL. */
+	ck_assert_int_eq(run_script("proto: pop3\nS> any ~ ^A\n", "A\r\n", 0,
+	    &res), RESULT_FAIL);
+	ck_assert_int_eq(run_script("proto: pop3\nS> any ~ (\n", "A\r\n.\r\n",
+	    0, &res), RESULT_FAIL);
+	ck_assert_msg(strstr(res.msg, "bad regex") != NULL, "%s", res.msg);
+	/* Captures are per case: a new case starts without them. */
+	ck_assert_int_eq(run_script("proto: pop3\n@expect ${cap:pre} == 900\n",
+	    "", 0, &res), RESULT_FAIL);
+	ck_assert_msg(strstr(res.msg, "nothing captured as 'pre'") != NULL,
+	    "%s", res.msg);
+}
+END_TEST
+
 static Suite *
 conform_suite(void)
 {
@@ -1908,6 +2103,15 @@ conform_suite(void)
 
 	tc = tcase_create("bboard");
 	tcase_add_test(tc, test_parse_bboard);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("capture");
+	tcase_add_test(tc, test_capture_parse);
+	tcase_add_loop_test(tc, test_capture_parse_errors, 0,
+	    sizeof(bad_captures) / sizeof(bad_captures[0]));
+	tcase_add_loop_test(tc, test_capture_expect, 0,
+	    sizeof(expects) / sizeof(expects[0]));
+	tcase_add_test(tc, test_capture_exec);
 	suite_add_tcase(s, tc);
 	return s;
 }
