@@ -36,6 +36,10 @@ A case with an `@stls` step (it negotiates STLS itself), `@require capa
 STLS` or `@capa STLS` gets a server with such a certificate in every run,
 and the runner gets `--cafile CERT`.
 
+A case's `server-options: OPTIONS` headers are appended to its server's
+command line (`--login-delay 60`, `--expire 0`): a site policy the case
+needs in force.  peers/dovecot.sh accepts and ignores those options.
+
 --report FILE: the clause matrix (compat-tests/README.md, "Reports").
 Each case's runner writes its own small report into a temporary
 directory (--report DIR/N.md --label TEXT), never the shared FILE; after
@@ -55,6 +59,7 @@ import concurrent.futures
 import fnmatch
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -105,6 +110,10 @@ def run_one(args, case, profile=None):
     own_tls = args.cert is None and needs_cert(path)
     if own_tls:                     # "@stls": the case's own STLS
         extra = ["--tls-cert", args.case_cert, "--tls-key", args.case_key]
+    try:
+        extra = extra + server_options(path)
+    except ValueError as e:
+        return [("FAIL", name, "harness: server-options: %s" % e)]
     srv = common.Server(args.polypopd, args.conform, store=args.store,
                         fixtures={"alice": fixture, "bob": "basic"},
                         fixture_via=args.fixture_via, keep=args.keep,
@@ -200,6 +209,23 @@ def needs_cert(path):
                        for l in f)
     except OSError:
         return False
+
+
+def server_options(path):
+    """The case's `server-options:` headers (before its first step),
+    split like a shell line: site options for polypopd's command line,
+    e.g. ["--login-delay", "60"].  The runner itself ignores them."""
+    opts = []
+    with open(path, encoding="utf-8", errors="replace") as f:
+        for line in f:
+            m = re.match(r"([a-z][a-z-]*):[ \t]*(.*?)\s*$", line)
+            if m is None:
+                if line.strip() and not line.startswith("#"):
+                    break           # the first step: no headers after it
+                continue
+            if m.group(1) == "server-options":
+                opts += shlex.split(m.group(2))
+    return opts
 
 
 def make_cert(certdir):

@@ -9,9 +9,10 @@
 # prints "listening pop3 HOST:PORT" (polypopd's contract) and waits; SIGTERM
 # stops Dovecot and the script exits with Dovecot's status.  polypopd's
 # --config keys auth_failure_delay (ms) and max_connections_per_ip map onto
-# Dovecot settings; the others are ignored.  Needs dovecot-pop3d (Debian)
-# and python3 (free port, readiness probe).  State goes in --state DIR, or
-# in a "dovecot" folder beside the users file.
+# Dovecot settings; the others are ignored, as are --login-delay and
+# --expire (a case's server-options, see run.py).  Needs dovecot-pop3d
+# (Debian) and python3 (free port, readiness probe).  State goes in --state
+# DIR, or in a "dovecot" folder beside the users file.
 set -eu
 
 DOVECOT=${DOVECOT:-dovecot}
@@ -126,6 +127,10 @@ while [ $# -gt 0 ]; do
 	--config) config=$2; shift 2 ;;
 	--state) state=$2; shift 2 ;;
 	--trace) shift 2 ;;
+	# A case's server-options (run.py): polypopd's RFC 2449 site
+	# policy, which this Dovecot setup does not offer (it announces
+	# neither LOGIN-DELAY nor EXPIRE, so such cases skip).
+	--login-delay|--expire) shift 2 ;;
 	--tls-cert) cert=$2; shift 2 ;;
 	--tls-key) key=$2; shift 2 ;;
 	*) die "unknown argument $1" ;;
