@@ -613,9 +613,11 @@ regex_capture(struct sess *s, const char *re, const char *line,
 		return fail(s, "bad regex '%s': %s", re, err);
 	}
 	if (rx.re_nsub < want) {
+		size_t have = rx.re_nsub;
+
 		regfree(&rx);
 		return fail(s, "regex '%s' has %zu group(s) for %zu capture "
-		    "name(s) {%s}", re, (size_t)rx.re_nsub, want, names);
+		    "name(s) {%s}", re, have, want, names);
 	}
 	rc = regexec(&rx, line, want + 1, m, 0) == 0;
 	regfree(&rx);
