@@ -57,6 +57,8 @@ struct sasl_exchange {
 	char		*in;		/* decoded input, NUL-terminated */
 	size_t		 inlen;
 	int		 have_in;
+	int		 initial;	/* the input is an initial response */
+	int		 spoke;		/* gsasl has had client data */
 	char		*wanted;	/* name to look up, from this input */
 	int		 user_set;
 	struct auth_user *u;		/* NULL: unknown */
@@ -177,6 +179,7 @@ sasl_drop_input(struct sasl_exchange *x)
 	sasl_free_str(&x->in, x->inlen);
 	x->inlen = 0;
 	x->have_in = 0;
+	x->initial = 0;
 	free(x->wanted);
 	x->wanted = NULL;
 }
@@ -303,6 +306,7 @@ sasl_input(struct sasl_exchange *x, const char *text, int initial)
 	x->in[len] = '\0';
 	x->inlen = len;
 	x->have_in = 1;
+	x->initial = initial;
 	if (dec != NULL)
 		auth_wipe(dec, len);
 	gsasl_free(dec);
@@ -548,6 +552,22 @@ sasl_step(struct sasl_exchange *x, char **out)
 
 	*out = NULL;
 	x->check = AUTH_FAIL;
+	/*
+	 * RFC 5034 §4: "=" is a response that "is present, but contains no
+	 * data", and an empty line answers a challenge with no data.  gsasl
+	 * cannot tell an empty message from none (it answers a missing
+	 * PLAIN or SCRAM first message with an empty challenge), so a
+	 * present, empty first message is settled here: PLAIN's and SCRAM's
+	 * cannot be empty (RFC 4616 §2, RFC 5802 §7), and LOGIN's is the
+	 * user name, which cannot be either.  CRAM-MD5 is server-first: any
+	 * initial response, even "=", fails it (RFC 5034 §4, RFC 4422 §3.3).
+	 * Only a missing response (no input) gets the empty challenge.
+	 */
+	if ((x->have_in && x->inlen == 0 && !x->spoke) ||
+	    (x->mech == SASL_CRAM_MD5 && x->initial)) {
+		sasl_drop_input(x);
+		return SASL_FAIL;
+	}
 	if (x->mech == SASL_CRAM_MD5 && x->nstep == 1 && x->u != NULL &&
 	    x->kind == AUTH__CRAM_MD5 && x->uname != NULL &&
 	    strcmp(x->uname, x->u->name) == 0) {
@@ -572,6 +592,8 @@ sasl_step(struct sasl_exchange *x, char **out)
 	rc = gsasl_step(x->gs, x->have_in ? x->in : NULL, x->inlen, &o,
 	    &olen);
 	x->nstep++;
+	if (x->inlen > 0)
+		x->spoke = 1;
 	sasl_drop_input(x);
 	switch (rc) {
 	case GSASL_NEEDS_MORE:

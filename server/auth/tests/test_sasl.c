@@ -385,11 +385,12 @@ START_TEST(empty_initial_response)
 {
 	struct sasl_exchange	*x;
 	char			*out = NULL;
+	int			 m;
 
-	/* PLAIN with "=": nothing to check yet, the server asks (an
-	 * empty challenge) and the real response follows. */
+	/* No initial response: PLAIN asks with an empty challenge and
+	 * the real response follows. */
 	x = sasl_new(SASL_PLAIN);
-	ck_assert_int_eq(sasl_input(x, "=", 1), SASL_CONTINUE);
+	ck_assert_int_eq(sasl_input(x, NULL, 1), SASL_CONTINUE);
 	ck_assert_ptr_null(sasl_user_wanted(x));
 	ck_assert_int_eq(sasl_step(x, &out), SASL_CONTINUE);
 	ck_assert_str_eq(out, "");
@@ -404,10 +405,42 @@ START_TEST(empty_initial_response)
 	ck_assert_str_eq(sasl_authid(x), "alice");
 	sasl_free(x);
 
-	/* CRAM-MD5 is server-first: an empty initial response is no
-	 * response, a non-empty one is refused. */
+	/* RFC 5034 §4: "=" is a present, empty response.  No mechanism's
+	 * first client message may be empty (PLAIN, SCRAM: the message;
+	 * LOGIN: the user name), and CRAM-MD5 takes no initial response at
+	 * all: each fails at once, with no challenge. */
+	for (m = 0; m < SASL_NMECH; m++) {
+		x = sasl_new(m);
+		ck_assert_int_eq(sasl_input(x, "=", 1), SASL_CONTINUE);
+		ck_assert_ptr_null(sasl_user_wanted(x));
+		ck_assert_msg(sasl_step(x, &out) == SASL_FAIL, "%s with =",
+		    sasl_mech_name(m));
+		ck_assert_ptr_null(out);
+		sasl_free(x);
+	}
+	/* The same for an empty line after the empty challenge. */
+	x = sasl_new(SASL_PLAIN);
+	ck_assert_int_eq(sasl_input(x, NULL, 1), SASL_CONTINUE);
+	ck_assert_int_eq(sasl_step(x, &out), SASL_CONTINUE);
+	free(out);
+	ck_assert_int_eq(sasl_input(x, "", 0), SASL_CONTINUE);
+	ck_assert_int_eq(sasl_step(x, &out), SASL_FAIL);
+	ck_assert_ptr_null(out);
+	sasl_free(x);
+	/* LOGIN's empty answer to "User Name" names no one. */
+	x = sasl_new(SASL_LOGIN);
+	ck_assert_int_eq(sasl_input(x, NULL, 1), SASL_CONTINUE);
+	ck_assert_int_eq(sasl_step(x, &out), SASL_CONTINUE);
+	ck_assert_str_ne(out, "");
+	free(out);
+	ck_assert_int_eq(sasl_input(x, "", 0), SASL_CONTINUE);
+	ck_assert_int_eq(sasl_step(x, &out), SASL_FAIL);
+	sasl_free(x);
+
+	/* CRAM-MD5 is server-first: with no initial response it sends its
+	 * challenge; a non-empty initial response is refused too. */
 	x = sasl_new(SASL_CRAM_MD5);
-	ck_assert_int_eq(sasl_input(x, "=", 1), SASL_CONTINUE);
+	ck_assert_int_eq(sasl_input(x, NULL, 1), SASL_CONTINUE);
 	ck_assert_int_eq(sasl_step(x, &out), SASL_CONTINUE);
 	ck_assert_str_ne(out, "");
 	free(out);
