@@ -460,6 +460,70 @@ START_TEST(empty_initial_response)
 }
 END_TEST
 
+/* One AUTH PLAIN message, built by hand (gsasl's client might prepare
+ * the strings itself), against the user "alice" {PLAIN}secret. */
+static int
+plain_raw(const char *authzid, const char *authcid, const char *pw,
+    char *authid, size_t authid_size)
+{
+	struct sasl_exchange	*x;
+	char			 msg[256], *b64 = NULL, *out = NULL;
+	const char		*name;
+	size_t			 n, b64len = 0;
+	int			 rc;
+
+	n = (size_t)snprintf(msg, sizeof(msg), "%s%c%s%c%s", authzid, '\0',
+	    authcid, '\0', pw);
+	ck_assert_int_lt(n, sizeof(msg));
+	ck_assert_int_eq(gsasl_base64_to(msg, n, &b64, &b64len), GSASL_OK);
+	x = sasl_new(SASL_PLAIN);
+	ck_assert_ptr_nonnull(x);
+	ck_assert_int_eq(sasl_input(x, b64, 1), SASL_CONTINUE);
+	gsasl_free(b64);
+	if ((name = sasl_user_wanted(x)) != NULL)
+		sasl_set_user(x, strcmp(name, "alice") == 0 ?
+		    user_from("alice", "{PLAIN}secret") : NULL);
+	rc = sasl_step(x, &out);
+	ck_assert_ptr_null(out);
+	snprintf(authid, authid_size, "%s", rc == SASL_OK ? sasl_authid(x) :
+	    "");
+	sasl_free(x);
+	return rc;
+}
+
+/* RFC 5034 §4, RFC 4616 §2: identities and password are matched in
+ * their SASLprep form (RFC 4013); U+00AD SOFT HYPHEN maps to nothing. */
+START_TEST(saslprep)
+{
+	char	 id[64];
+
+	ck_assert_int_eq(plain_raw("", "alice", "secret", id, sizeof(id)),
+	    SASL_OK);
+	ck_assert_str_eq(id, "alice");
+	ck_assert_int_eq(plain_raw("\xc2\xad" "alice", "alice", "secret", id,
+	    sizeof(id)), SASL_OK);
+	ck_assert_str_eq(id, "alice");
+	ck_assert_int_eq(plain_raw("", "al\xc2\xadice", "secret", id,
+	    sizeof(id)), SASL_OK);
+	ck_assert_str_eq(id, "alice");	/* the prepared name */
+	ck_assert_int_eq(plain_raw("alice", "alice", "sec\xc2\xadret", id,
+	    sizeof(id)), SASL_OK);
+	/* An authzid that prepares to "" without being sent empty, or
+	 * that cannot be prepared, fails (RFC 5034 §4). */
+	ck_assert_int_eq(plain_raw("\xc2\xad", "alice", "secret", id,
+	    sizeof(id)), SASL_FAIL);
+	ck_assert_int_eq(plain_raw("alice\x07", "alice", "secret", id,
+	    sizeof(id)), SASL_FAIL);
+	ck_assert_int_eq(plain_raw("bob", "alice", "secret", id, sizeof(id)),
+	    SASL_FAIL);
+	/* A name with a prohibited character names no one. */
+	ck_assert_int_eq(plain_raw("", "alice\x07", "secret", id,
+	    sizeof(id)), SASL_FAIL);
+	ck_assert_int_eq(plain_raw("", "alice", "secret\x07", id,
+	    sizeof(id)), SASL_FAIL);
+}
+END_TEST
+
 START_TEST(mech_names)
 {
 	ck_assert_int_eq(sasl_mech_find("scram-sha-256"), SASL_SCRAM_SHA_256);
@@ -620,6 +684,7 @@ sasl_suite(void)
 	tcase_add_test(tc, bad_base64);
 	tcase_add_test(tc, empty_initial_response);
 	tcase_add_test(tc, mech_names);
+	tcase_add_test(tc, saslprep);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("secrets");
 	tcase_set_timeout(tc, 60);
