@@ -88,6 +88,9 @@ struct session {
 	char apop_ts[320];
 	char *user;
 	char *home;
+	/* RFC 6856 §2.2: SASLprep names and passwords at login
+	 * (session_set_saslprep()). */
+	int saslprep;
 
 	/* Lifecycle.  A session dies in three steps: closing (no more input,
 	 * flush output), dead (handles closing), freed (handles closed and

@@ -110,6 +110,17 @@ void session_login_rpop(struct session *s, const char *user,
     const char *remote_user, session_login_cb *cb);
 /* Nonzero when --rpop-trust is configured. */
 int session_rpop_enabled(const struct session *s);
+/*
+ * RFC 6856 §2.2: a module that announces "UTF8 USER" turns this on, and
+ * from then on session_login_password() prepares the name and the
+ * password with SASLprep (RFC 4013) as query strings, and
+ * session_login_apop() the name as a query string and the stored secret
+ * as a stored string; a name or password that cannot be prepared (a
+ * prohibited character) fails like a wrong one.  Off by default: the
+ * other protocols and profiles compare the octets as sent
+ * (docs/auth.md).  SASL (session_sasl_*) always prepares.
+ */
+void session_set_saslprep(struct session *s, int on);
 
 /*
  * Results only session_sasl_*() and the RFC 2449 LOGIN-DELAY check give.

@@ -72,6 +72,7 @@ struct login_req {
 	char *timestamp;
 	const char *mech;	/* SASL: the mechanism's name (static) */
 	int badname;
+	unsigned check_flags;	/* AUTH_CHECK_* */
 	int result;		/* enum auth_result */
 	int fixed;		/* >= 0: report this SESSION_LOGIN_* as is */
 	session_login_cb *cb;
@@ -107,9 +108,11 @@ login_work(uv_work_t *w)
 
 	if (r->kind == LOGIN_APOP)
 		r->result = u == NULL ? AUTH_FAIL :
-		    auth_check_apop(u, r->timestamp, r->secret);
+		    auth_check_apop_ex(u, r->timestamp, r->secret,
+		    r->check_flags);
 	else
-		r->result = auth_check_password(u, r->secret);
+		r->result = auth_check_password_ex(u, r->secret,
+		    r->check_flags);
 }
 
 static void
@@ -288,6 +291,7 @@ login_start(struct session *s, enum login_kind kind, const char *user,
 {
 	struct login_req *r;
 	const struct auth_user *u;
+	int rc;
 
 	r = calloc(1, sizeof(*r));
 	if (r == NULL)
@@ -296,13 +300,30 @@ login_start(struct session *s, enum login_kind kind, const char *user,
 	r->fixed = -1;
 	r->kind = kind;
 	r->cb = cb;
-	r->name = strdup(user);
 	r->secret = strdup(secret);
 	r->timestamp = strdup(s->apop_ts);
-	if (r->name == NULL || r->secret == NULL || r->timestamp == NULL)
+	if (r->secret == NULL || r->timestamp == NULL)
 		goto oom;
-	r->badname = !store_user_name_ok(user, strlen(user));
-	u = r->badname ? NULL : auth_db_lookup(s->srv->authdb, user);
+	if (s->saslprep) {
+		/* RFC 6856 §2.2: the name is a query string; one that
+		 * cannot be prepared (a prohibited character) is refused
+		 * like a name no mailbox could have.  The password is
+		 * prepared by the check (AUTH_CHECK_SASLPREP). */
+		r->check_flags = AUTH_CHECK_SASLPREP;
+		rc = auth_saslprep(user, AUTH_PREP_QUERY, &r->name);
+		if (rc == AUTH_EINTERNAL)
+			goto oom;
+		if (rc != AUTH_OK) {
+			r->badname = 1;
+			r->name = strdup(user);
+		}
+	} else
+		r->name = strdup(user);
+	if (r->name == NULL)
+		goto oom;
+	r->badname = r->badname ||
+	    !store_user_name_ok(r->name, strlen(r->name));
+	u = r->badname ? NULL : auth_db_lookup(s->srv->authdb, r->name);
 	if (u != NULL && (r->u = auth_user_dup(u)) == NULL)
 		goto oom;
 	r->work.data = r;
@@ -480,6 +501,12 @@ login_sasl_finish(struct session *s, const char *mech, const char *name,
 		break;
 	}
 	login_fail_later(s, r);
+}
+
+void
+session_set_saslprep(struct session *s, int on)
+{
+	s->saslprep = on != 0;
 }
 
 int

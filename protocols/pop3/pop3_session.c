@@ -64,6 +64,10 @@ pop3_start(struct session *s)
 	p->profile = (enum pop3_profile)pr;
 	p->flags = pop3_profiles[pr].flags;
 	session_set_data(s, p);
+	/* RFC 6856 §2.2: CAPA announces "UTF8 USER" in the current
+	 * profile, so USER, PASS and APOP are SASLprep'd there; the
+	 * historic profiles compare octets as their RFCs do. */
+	session_set_saslprep(s, (p->flags & POP3_PF_EXTENSIONS) != 0);
 	session_trace_state(s, pop3_state_name(p->state));
 	/*
 	 * RFC 1081 "The AUTHORIZATION State": "any string terminated by

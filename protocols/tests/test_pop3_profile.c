@@ -1002,6 +1002,28 @@ START_TEST(test_greeting_timestamp)
 }
 END_TEST
 
+/* RFC 6856 §2.2: only the current profile announces "UTF8 USER", so
+ * only it asks the core to SASLprep USER, PASS and APOP; the historic
+ * profiles' logins stay byte-exact. */
+START_TEST(test_saslprep_profiles)
+{
+	struct dialogue d = { "greeting", NULL, NULL, { { 0 } }, 0, 0 };
+	struct testenv env;
+	struct session *s;
+	size_t pr;
+
+	testenv_init(&env, STORE_MAILDIR);
+	for (pr = 0; pr < POP3_NPROFILES; pr++) {
+		d.profile = pop3_profiles[pr].name;
+		s = start_session(&env, &d);
+		ck_assert_msg(s->saslprep == (pr == POP3_CURRENT), "%s",
+		    pop3_profiles[pr].label);
+		end_session(s);
+	}
+	testenv_fini(&env);
+}
+END_TEST
+
 static Suite *
 profile_suite(void)
 {
@@ -1024,6 +1046,7 @@ profile_suite(void)
 	tcase_add_loop_test(tc, test_dialogue, 0, (int)(2 * NDIALOGUES));
 	tcase_add_loop_test(tc, test_last_not_kept_without_quit, 0, 2);
 	tcase_add_test(tc, test_greeting_timestamp);
+	tcase_add_test(tc, test_saslprep_profiles);
 	tcase_add_loop_test(tc, test_bboards_shared, 0, 2);
 	tcase_add_loop_test(tc, test_bboards_untouched, 0, 2);
 	tcase_add_loop_test(tc, test_bboards_drop_during_commit, 0, 2);

@@ -751,6 +751,12 @@ session_login_rpop(struct session *s, const char *user,
 	s->login_rpop = 1;
 }
 
+void
+session_set_saslprep(struct session *s, int on)
+{
+	s->saslprep = on != 0;
+}
+
 int
 session_rpop_enabled(const struct session *s)
 {

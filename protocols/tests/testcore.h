@@ -106,6 +106,7 @@ struct session {
 	char login_secret[256];
 	int login_apop;
 	int login_rpop;			/* session_login_rpop() */
+	int saslprep;			/* session_set_saslprep() */
 
 	/* The listener's profile (session_profile()), "" by default; set
 	 * before testcore_start(). */

@@ -82,10 +82,84 @@ auth_crypt_equal(const char *password, const char *setting)
 	return rc;
 }
 
+static void
+auth_free_secret(char *p)
+{
+	if (p != NULL) {
+		auth_wipe(p, strlen(p));
+		free(p);
+	}
+}
+
+/*
+ * RFC 6856 §2.2 / RFC 4013: U's {PLAIN} secret prepared as HOW, in a
+ * copy of U at COPY.  *OUT is U, COPY, or NULL when the
+ * secret cannot be prepared; *SECRET is what to free.  AUTH_OK or
+ * AUTH_EINTERNAL.
+ */
+static int
+auth_prep_user(const struct auth_user *u, enum auth_prep how,
+    struct auth_user *copy, const struct auth_user **out, char **secret)
+{
+	int	 rc;
+
+	*out = u;
+	*secret = NULL;
+	if (u == NULL || u->scheme == NULL || u->secret == NULL ||
+	    auth__scheme_kind(u->scheme) != AUTH__PLAIN)
+		return AUTH_OK;
+	rc = auth_saslprep(u->secret, how, secret);
+	if (rc == AUTH_EINTERNAL)
+		return rc;
+	if (rc != AUTH_OK) {
+		*out = NULL;		/* no password can match it */
+		return AUTH_OK;
+	}
+	*copy = *u;
+	copy->secret = *secret;
+	*out = copy;
+	return AUTH_OK;
+}
+
 int
 auth_check_password(const struct auth_user *u, const char *password)
 {
-	int	 crypted, kind, rc;
+	return auth_check_password_ex(u, password, 0);
+}
+
+int
+auth_check_password_ex(const struct auth_user *u, const char *password,
+    unsigned flags)
+{
+	const struct auth_user	*pu;
+	struct auth_user	 copy;
+	char			*pw = NULL, *secret = NULL;
+	int			 crypted, kind, rc;
+
+	if (flags & AUTH_CHECK_SASLPREP) {
+		rc = auth_saslprep(password != NULL ? password : "",
+		    AUTH_PREP_QUERY, &pw);
+		if (rc == AUTH_EINTERNAL)
+			return rc;
+		if (rc != AUTH_OK) {
+			/* RFC 6856 §2.2: "MUST reject" a prohibited
+			 * character; the same work as an unknown user. */
+			(void)auth_check_password_ex(NULL, password, 0);
+			return AUTH_FAIL;
+		}
+		/* The {PLAIN} secret as a query string too: both sides
+		 * are prepared alike, and a password with code points
+		 * newer than Unicode 3.2 (an emoji) still matches. */
+		if (auth_prep_user(u, AUTH_PREP_QUERY, &copy, &pu,
+		    &secret) != AUTH_OK) {
+			auth_free_secret(pw);
+			return AUTH_EINTERNAL;
+		}
+		rc = auth_check_password_ex(pu, pw, 0);
+		auth_free_secret(pw);
+		auth_free_secret(secret);
+		return rc;
+	}
 
 	if (password == NULL)
 		password = "";
@@ -144,8 +218,45 @@ auth__hexval(char c)
 	return -1;
 }
 
+static int auth_apop_check(const struct auth_user *u, const char *timestamp,
+    const char *digest);
+
 int
 auth_check_apop(const struct auth_user *u, const char *timestamp,
+    const char *digest)
+{
+	return auth_check_apop_ex(u, timestamp, digest, 0);
+}
+
+int
+auth_check_apop_ex(const struct auth_user *u, const char *timestamp,
+    const char *digest, unsigned flags)
+{
+	const struct auth_user	*pu;
+	struct auth_user	 copy;
+	char			*secret;
+	int			 rc;
+
+	if (flags & AUTH_CHECK_SASLPREP) {
+		/* RFC 6856 §2.2: the APOP password is prepared as a stored
+		 * string.  Other schemes fall through to AUTH_ESCHEME. */
+		if (auth_prep_user(u, AUTH_PREP_STORED, &copy, &pu,
+		    &secret) != AUTH_OK)
+			return AUTH_EINTERNAL;
+		if (pu == NULL && u != NULL) {
+			/* A secret SASLprep refuses: no digest matches. */
+			(void)auth_check_apop_ex(NULL, timestamp, digest, 0);
+			return AUTH_FAIL;
+		}
+		rc = auth_check_apop_ex(pu, timestamp, digest, 0);
+		auth_free_secret(secret);
+		return rc;
+	}
+	return auth_apop_check(u, timestamp, digest);
+}
+
+static int
+auth_apop_check(const struct auth_user *u, const char *timestamp,
     const char *digest)
 {
 	unsigned char	 want[EVP_MAX_MD_SIZE], got[AUTH_MD5_LEN];

@@ -82,6 +82,36 @@ int auth_check_password(const struct auth_user *u, const char *password);
 int auth_check_apop(const struct auth_user *u, const char *timestamp,
     const char *digest);
 
+/*
+ * SASLprep (RFC 4013) through gsasl_saslprep(): AUTH_PREP_QUERY lets
+ * unassigned code points through (what a client sends: a name, a
+ * password), AUTH_PREP_STORED refuses them (a stored secret), RFC 3454
+ * §7.  AUTH_OK and *OUT (malloc'd; wipe a password before free()),
+ * AUTH_FAIL when IN is not UTF-8 or holds a prohibited character
+ * (RFC 4013 §2.3) or fails the bidi rule (§2.4), AUTH_EINTERNAL.  An
+ * ASCII string of printable characters and spaces prepares to itself.
+ * Thread-safe.
+ */
+enum auth_prep {
+	AUTH_PREP_QUERY,
+	AUTH_PREP_STORED,
+};
+int auth_saslprep(const char *in, enum auth_prep how, char **out);
+
+/*
+ * Flags for auth_check_password_ex() and auth_check_apop_ex().
+ * AUTH_CHECK_SASLPREP (RFC 6856 §2.2, for a listener that announces
+ * "UTF8 USER"): the password and a {PLAIN} secret are prepared as query
+ * strings before they are compared; for APOP the {PLAIN} secret is
+ * prepared as a stored string before it is hashed.  A password or secret that cannot be
+ * prepared fails like a wrong one, after the same work.
+ */
+#define AUTH_CHECK_SASLPREP	0x1
+int auth_check_password_ex(const struct auth_user *u, const char *password,
+    unsigned flags);
+int auth_check_apop_ex(const struct auth_user *u, const char *timestamp,
+    const char *digest, unsigned flags);
+
 /* Overwrite N octets at P in a way the compiler cannot drop. */
 void auth_wipe(void *p, size_t n);
 

@@ -57,10 +57,15 @@ struct sasl_exchange {
 	char		*in;		/* decoded input, NUL-terminated */
 	size_t		 inlen;
 	int		 have_in;
-	char		*wanted;	/* name to look up, from this input */
+	int		 initial;	/* the input is an initial response */
+	int		 spoke;		/* gsasl has had client data */
+	char		*wanted;	/* name to look up, from this input,
+					 * SASLprep'd ("" if it cannot be) */
+	char		*wanted_raw;	/* the same as sent */
 	int		 user_set;
 	struct auth_user *u;		/* NULL: unknown */
 	char		*uname;		/* the name asked for (U's or not) */
+	char		*uname_raw;	/* as sent */
 	int		 kind;		/* U's auth__kind, -1 none */
 	int		 escheme;	/* U exists, secret cannot serve */
 	struct auth__scram scram;	/* U's, when kind is a SCRAM */
@@ -177,8 +182,11 @@ sasl_drop_input(struct sasl_exchange *x)
 	sasl_free_str(&x->in, x->inlen);
 	x->inlen = 0;
 	x->have_in = 0;
+	x->initial = 0;
 	free(x->wanted);
 	x->wanted = NULL;
+	free(x->wanted_raw);
+	x->wanted_raw = NULL;
 }
 
 void
@@ -191,6 +199,7 @@ sasl_free(struct sasl_exchange *x)
 		gsasl_finish(x->gs);
 	auth_user_free(x->u);
 	free(x->uname);
+	free(x->uname_raw);
 	free(x->challenge);
 	free(x->authid);
 	auth_wipe(&x->scram, sizeof(x->scram));
@@ -281,6 +290,7 @@ sasl_input(struct sasl_exchange *x, const char *text, int initial)
 {
 	char	*dec = NULL;
 	size_t	 len = 0;
+	int	 rc;
 
 	sasl_drop_input(x);
 	if (text == NULL)
@@ -303,11 +313,20 @@ sasl_input(struct sasl_exchange *x, const char *text, int initial)
 	x->in[len] = '\0';
 	x->inlen = len;
 	x->have_in = 1;
+	x->initial = initial;
 	if (dec != NULL)
 		auth_wipe(dec, len);
 	gsasl_free(dec);
-	if (!x->user_set)
-		x->wanted = sasl_find_name(x);
+	if (!x->user_set && (x->wanted_raw = sasl_find_name(x)) != NULL) {
+		/* RFC 4616 §2, RFC 5802 §5.1: the name is matched in its
+		 * SASLprep form.  One that cannot be prepared names no one:
+		 * "" is no user's name. */
+		rc = auth_saslprep(x->wanted_raw, AUTH_PREP_QUERY, &x->wanted);
+		if (rc == AUTH_EINTERNAL)
+			return SASL_EINTERNAL;
+		if (rc != AUTH_OK && (x->wanted = strdup("")) == NULL)
+			return SASL_EINTERNAL;
+	}
 	return SASL_CONTINUE;
 }
 
@@ -328,6 +347,8 @@ sasl_set_user(struct sasl_exchange *x, struct auth_user *u)
 	x->u = u;
 	x->uname = x->wanted;
 	x->wanted = NULL;
+	x->uname_raw = x->wanted_raw;
+	x->wanted_raw = NULL;
 	if (u == NULL)
 		return;
 	x->kind = auth__scheme_kind(u->scheme);
@@ -338,12 +359,16 @@ sasl_set_user(struct sasl_exchange *x, struct auth_user *u)
 		    x->kind == AUTH__SCRAM_SHA256, &x->scram) == 0;
 }
 
-/* The user gsasl is asking about: ours only if the names agree. */
+/* The user gsasl is asking about: ours only if the names agree.  gsasl
+ * reports PLAIN's authcid SASLprep'd and the other mechanisms' as sent,
+ * so either form of the name we parsed will do. */
 static const struct auth_user *
 sasl_user_for(const struct sasl_exchange *x, const char *authid)
 {
 	if (x->u == NULL || authid == NULL || x->uname == NULL ||
-	    strcmp(authid, x->uname) != 0 || strcmp(authid, x->u->name) != 0)
+	    x->uname_raw == NULL || (strcmp(authid, x->uname) != 0 &&
+	    strcmp(authid, x->uname_raw) != 0) ||
+	    strcmp(x->uname, x->u->name) != 0)
 		return NULL;
 	return x->u;
 }
@@ -430,8 +455,10 @@ sasl_callback(Gsasl *ctx, Gsasl_session *gs, Gsasl_property p)
 
 	switch (p) {
 	case GSASL_VALIDATE_SIMPLE:
-		x->check = auth_check_password(u,
-		    gsasl_property_fast(gs, GSASL_PASSWORD));
+		/* RFC 4616 §2: the password is SASLprep'd as well. */
+		x->check = auth_check_password_ex(u,
+		    gsasl_property_fast(gs, GSASL_PASSWORD),
+		    AUTH_CHECK_SASLPREP);
 		return x->check == AUTH_OK ? GSASL_OK :
 		    GSASL_AUTHENTICATION_ERROR;
 	case GSASL_SCRAM_ITER:
@@ -526,15 +553,31 @@ static int
 sasl_accept(struct sasl_exchange *x, const char *authid)
 {
 	const char	*authzid = gsasl_property_fast(x->gs, GSASL_AUTHZID);
+	char		*prep = NULL;
+	int		 rc, same;
 
 	if (x->escheme)
 		return SASL_ESCHEME;
 	if (authid == NULL || sasl_user_for(x, authid) == NULL)
 		return SASL_FAIL;
-	/* RFC 4422 §3.4.1: we let no one act for another user. */
-	if (authzid != NULL && *authzid != '\0' && strcmp(authzid, authid) != 0)
-		return SASL_FAIL;
-	if ((x->authid = strdup(authid)) == NULL)
+	/*
+	 * RFC 4422 §3.4.1: we let no one act for another user.  RFC 5034
+	 * §4: the authorization identity is prepared with SASLprep for
+	 * matching, and if that "fails or results in an empty string
+	 * (unless it was transmitted as the empty string), the server MUST
+	 * fail the authentication".
+	 */
+	if (authzid != NULL && *authzid != '\0') {
+		rc = auth_saslprep(authzid, AUTH_PREP_QUERY, &prep);
+		if (rc == AUTH_EINTERNAL)
+			return SASL_EINTERNAL;
+		same = rc == AUTH_OK && *prep != '\0' &&
+		    strcmp(prep, x->uname) == 0;
+		free(prep);
+		if (!same)
+			return SASL_FAIL;
+	}
+	if ((x->authid = strdup(x->uname)) == NULL)
 		return SASL_EINTERNAL;
 	return SASL_OK;
 }
@@ -548,6 +591,22 @@ sasl_step(struct sasl_exchange *x, char **out)
 
 	*out = NULL;
 	x->check = AUTH_FAIL;
+	/*
+	 * RFC 5034 §4: "=" is a response that "is present, but contains no
+	 * data", and an empty line answers a challenge with no data.  gsasl
+	 * cannot tell an empty message from none (it answers a missing
+	 * PLAIN or SCRAM first message with an empty challenge), so a
+	 * present, empty first message is settled here: PLAIN's and SCRAM's
+	 * cannot be empty (RFC 4616 §2, RFC 5802 §7), and LOGIN's is the
+	 * user name, which cannot be either.  CRAM-MD5 is server-first: any
+	 * initial response, even "=", fails it (RFC 5034 §4, RFC 4422 §3.3).
+	 * Only a missing response (no input) gets the empty challenge.
+	 */
+	if ((x->have_in && x->inlen == 0 && !x->spoke) ||
+	    (x->mech == SASL_CRAM_MD5 && x->initial)) {
+		sasl_drop_input(x);
+		return SASL_FAIL;
+	}
 	if (x->mech == SASL_CRAM_MD5 && x->nstep == 1 && x->u != NULL &&
 	    x->kind == AUTH__CRAM_MD5 && x->uname != NULL &&
 	    strcmp(x->uname, x->u->name) == 0) {
@@ -572,6 +631,8 @@ sasl_step(struct sasl_exchange *x, char **out)
 	rc = gsasl_step(x->gs, x->have_in ? x->in : NULL, x->inlen, &o,
 	    &olen);
 	x->nstep++;
+	if (x->inlen > 0)
+		x->spoke = 1;
 	sasl_drop_input(x);
 	switch (rc) {
 	case GSASL_NEEDS_MORE:

@@ -78,7 +78,8 @@ int sasl_mech(const struct sasl_exchange *x);
  */
 int sasl_input(struct sasl_exchange *x, const char *text, int initial);
 /* The name to look up before sasl_step(), or NULL (not named yet, or
- * already looked up). */
+ * already looked up).  It is the authentication identity in its
+ * SASLprep form (RFC 4013), or "" when it cannot be prepared. */
 const char *sasl_user_wanted(const struct sasl_exchange *x);
 /* Takes U (a copy, see auth_user_dup; NULL = no such user). */
 void sasl_set_user(struct sasl_exchange *x, struct auth_user *u);
@@ -91,8 +92,8 @@ void sasl_set_user(struct sasl_exchange *x, struct auth_user *u);
  */
 int sasl_step(struct sasl_exchange *x, char **out);
 
-/* After SASL_OK: the authenticated name, and the user (ownership
- * passes to the caller). */
+/* After SASL_OK: the authenticated name (SASLprep'd, the user's own),
+ * and the user (ownership passes to the caller). */
 const char *sasl_authid(const struct sasl_exchange *x);
 struct auth_user *sasl_take_user(struct sasl_exchange *x);
 

@@ -259,6 +259,123 @@ START_TEST(test_apop_refused)
 }
 END_TEST
 
+/* SASLprep (RFC 4013) through gsasl_saslprep(). */
+static const struct {
+	const char	*in;
+	int		 how;
+	int		 rc;
+	const char	*out;
+} prep_cases[] = {
+	{ "alice", AUTH_PREP_QUERY, AUTH_OK, "alice" },
+	{ "Alice Liddell", AUTH_PREP_STORED, AUTH_OK, "Alice Liddell" },
+	{ "", AUTH_PREP_QUERY, AUTH_OK, "" },
+	/* B.1: SOFT HYPHEN is mapped to nothing. */
+	{ "al\xc2\xadice", AUTH_PREP_QUERY, AUTH_OK, "alice" },
+	{ "\xc2\xad", AUTH_PREP_QUERY, AUTH_OK, "" },
+	/* C.1.2: NO-BREAK SPACE is mapped to SPACE. */
+	{ "a\xc2\xa0" "b", AUTH_PREP_QUERY, AUTH_OK, "a b" },
+	/* NFKC: ANGSTROM SIGN is LATIN CAPITAL A WITH RING ABOVE. */
+	{ "\xe2\x84\xab", AUTH_PREP_STORED, AUTH_OK, "\xc3\x85" },
+	/* C.2.1, C.2.2, C.3: prohibited. */
+	{ "a\x07", AUTH_PREP_QUERY, AUTH_FAIL, NULL },
+	{ "a\tb", AUTH_PREP_QUERY, AUTH_FAIL, NULL },
+	{ "a\xc2\x85", AUTH_PREP_QUERY, AUTH_FAIL, NULL },
+	{ "a\xee\x80\x80", AUTH_PREP_QUERY, AUTH_FAIL, NULL },
+	/* Not UTF-8. */
+	{ "a\xff", AUTH_PREP_QUERY, AUTH_FAIL, NULL },
+	/* U+0221, unassigned in Unicode 3.2: a query keeps it, a stored
+	 * string may not hold it (RFC 3454 §7). */
+	{ "a\xc8\xa1", AUTH_PREP_QUERY, AUTH_OK, "a\xc8\xa1" },
+	{ "a\xc8\xa1", AUTH_PREP_STORED, AUTH_FAIL, NULL },
+	/* §2.4: RandALCat and LCat together. */
+	{ "\xd8\xa7" "a", AUTH_PREP_QUERY, AUTH_FAIL, NULL },
+};
+
+START_TEST(test_saslprep)
+{
+	char	*out = (char *)"x";
+	int	 rc;
+
+	rc = auth_saslprep(prep_cases[_i].in, prep_cases[_i].how, &out);
+	ck_assert_msg(rc == prep_cases[_i].rc, "case %d: %d", _i, rc);
+	if (prep_cases[_i].out == NULL)
+		ck_assert_ptr_null(out);
+	else
+		ck_assert_str_eq(out, prep_cases[_i].out);
+	free(out);
+}
+END_TEST
+
+START_TEST(test_check_saslprep)
+{
+	struct auth_user	*u;
+	char			*line;
+
+	/* {PLAIN}: both sides prepared as query strings. */
+	u = user_from("{PLAIN}secret");
+	ck_assert_int_eq(auth_check_password_ex(u, "sec\xc2\xadret",
+	    AUTH_CHECK_SASLPREP), AUTH_OK);
+	ck_assert_int_eq(auth_check_password_ex(u, "sec\xc2\xadret", 0),
+	    AUTH_FAIL);
+	ck_assert_int_eq(auth_check_password_ex(u, "secret",
+	    AUTH_CHECK_SASLPREP), AUTH_OK);
+	ck_assert_int_eq(auth_check_password_ex(u, "secret\x07",
+	    AUTH_CHECK_SASLPREP), AUTH_FAIL);
+	ck_assert_int_eq(auth_check_password_ex(u, "wrong",
+	    AUTH_CHECK_SASLPREP), AUTH_FAIL);
+	auth_user_free(u);
+	u = user_from("{PLAIN}sec\xc2\xadret");
+	ck_assert_int_eq(auth_check_password_ex(u, "secret",
+	    AUTH_CHECK_SASLPREP), AUTH_OK);
+	auth_user_free(u);
+	u = user_from("{PLAIN}a\xc8\xa1");
+	ck_assert_int_eq(auth_check_password_ex(u, "a\xc8\xa1",
+	    AUTH_CHECK_SASLPREP), AUTH_OK);
+	auth_user_free(u);
+	u = user_from("{PLAIN}");
+	ck_assert_int_eq(auth_check_password_ex(u, "", AUTH_CHECK_SASLPREP),
+	    AUTH_OK);
+	auth_user_free(u);
+	/* A hash: the password is prepared before crypt(3). */
+	line = auth_hash_password("SHA512-CRYPT", "secret");
+	u = user_from(line);
+	ck_assert_int_eq(auth_check_password_ex(u, "\xc2\xadsecret",
+	    AUTH_CHECK_SASLPREP), AUTH_OK);
+	ck_assert_int_eq(auth_check_password_ex(u, "\xc2\xadsecret", 0),
+	    AUTH_FAIL);
+	auth_user_free(u);
+	free(line);
+	/* Unknown user: still AUTH_FAIL. */
+	ck_assert_int_eq(auth_check_password_ex(NULL, "secret",
+	    AUTH_CHECK_SASLPREP), AUTH_FAIL);
+
+	/* APOP: the {PLAIN} secret prepared as a stored string. */
+	u = user_from("{PLAIN}tans\xc2\xadtaaf");
+	ck_assert_int_eq(auth_check_apop_ex(u, RFC_TS, RFC_DIGEST,
+	    AUTH_CHECK_SASLPREP), AUTH_OK);
+	ck_assert_int_eq(auth_check_apop_ex(u, RFC_TS, RFC_DIGEST, 0),
+	    AUTH_FAIL);
+	auth_user_free(u);
+	/* A stored string may not hold an unassigned code point: no
+	 * digest matches, not even the one over the raw secret. */
+	u = user_from("{PLAIN}tanstaaf\xc8\xa1");
+	ck_assert_int_eq(auth_check_apop_ex(u, RFC_TS,
+	    "1f4c4f41b80b64c3e2915eb6c4877a81", 0), AUTH_OK);
+	ck_assert_int_eq(auth_check_apop_ex(u, RFC_TS,
+	    "1f4c4f41b80b64c3e2915eb6c4877a81", AUTH_CHECK_SASLPREP),
+	    AUTH_FAIL);
+	auth_user_free(u);
+	line = auth_hash_password("SHA512-CRYPT", "tanstaaf");
+	u = user_from(line);
+	ck_assert_int_eq(auth_check_apop_ex(u, RFC_TS, RFC_DIGEST,
+	    AUTH_CHECK_SASLPREP), AUTH_ESCHEME);
+	auth_user_free(u);
+	free(line);
+	ck_assert_int_eq(auth_check_apop_ex(NULL, RFC_TS, RFC_DIGEST,
+	    AUTH_CHECK_SASLPREP), AUTH_FAIL);
+}
+END_TEST
+
 START_TEST(test_wipe)
 {
 	unsigned char	 buf[64];
@@ -482,6 +599,9 @@ auth_suite(void)
 	    (int)(sizeof(apop_cases) / sizeof(apop_cases[0])));
 	tcase_add_test(tc, test_apop_refused);
 	tcase_add_test(tc, test_wipe);
+	tcase_add_loop_test(tc, test_saslprep, 0,
+	    (int)(sizeof(prep_cases) / sizeof(prep_cases[0])));
+	tcase_add_test(tc, test_check_saslprep);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("db");

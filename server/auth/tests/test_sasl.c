@@ -385,11 +385,12 @@ START_TEST(empty_initial_response)
 {
 	struct sasl_exchange	*x;
 	char			*out = NULL;
+	int			 m;
 
-	/* PLAIN with "=": nothing to check yet, the server asks (an
-	 * empty challenge) and the real response follows. */
+	/* No initial response: PLAIN asks with an empty challenge and
+	 * the real response follows. */
 	x = sasl_new(SASL_PLAIN);
-	ck_assert_int_eq(sasl_input(x, "=", 1), SASL_CONTINUE);
+	ck_assert_int_eq(sasl_input(x, NULL, 1), SASL_CONTINUE);
 	ck_assert_ptr_null(sasl_user_wanted(x));
 	ck_assert_int_eq(sasl_step(x, &out), SASL_CONTINUE);
 	ck_assert_str_eq(out, "");
@@ -404,10 +405,42 @@ START_TEST(empty_initial_response)
 	ck_assert_str_eq(sasl_authid(x), "alice");
 	sasl_free(x);
 
-	/* CRAM-MD5 is server-first: an empty initial response is no
-	 * response, a non-empty one is refused. */
+	/* RFC 5034 §4: "=" is a present, empty response.  No mechanism's
+	 * first client message may be empty (PLAIN, SCRAM: the message;
+	 * LOGIN: the user name), and CRAM-MD5 takes no initial response at
+	 * all: each fails at once, with no challenge. */
+	for (m = 0; m < SASL_NMECH; m++) {
+		x = sasl_new(m);
+		ck_assert_int_eq(sasl_input(x, "=", 1), SASL_CONTINUE);
+		ck_assert_ptr_null(sasl_user_wanted(x));
+		ck_assert_msg(sasl_step(x, &out) == SASL_FAIL, "%s with =",
+		    sasl_mech_name(m));
+		ck_assert_ptr_null(out);
+		sasl_free(x);
+	}
+	/* The same for an empty line after the empty challenge. */
+	x = sasl_new(SASL_PLAIN);
+	ck_assert_int_eq(sasl_input(x, NULL, 1), SASL_CONTINUE);
+	ck_assert_int_eq(sasl_step(x, &out), SASL_CONTINUE);
+	free(out);
+	ck_assert_int_eq(sasl_input(x, "", 0), SASL_CONTINUE);
+	ck_assert_int_eq(sasl_step(x, &out), SASL_FAIL);
+	ck_assert_ptr_null(out);
+	sasl_free(x);
+	/* LOGIN's empty answer to "User Name" names no one. */
+	x = sasl_new(SASL_LOGIN);
+	ck_assert_int_eq(sasl_input(x, NULL, 1), SASL_CONTINUE);
+	ck_assert_int_eq(sasl_step(x, &out), SASL_CONTINUE);
+	ck_assert_str_ne(out, "");
+	free(out);
+	ck_assert_int_eq(sasl_input(x, "", 0), SASL_CONTINUE);
+	ck_assert_int_eq(sasl_step(x, &out), SASL_FAIL);
+	sasl_free(x);
+
+	/* CRAM-MD5 is server-first: with no initial response it sends its
+	 * challenge; a non-empty initial response is refused too. */
 	x = sasl_new(SASL_CRAM_MD5);
-	ck_assert_int_eq(sasl_input(x, "=", 1), SASL_CONTINUE);
+	ck_assert_int_eq(sasl_input(x, NULL, 1), SASL_CONTINUE);
 	ck_assert_int_eq(sasl_step(x, &out), SASL_CONTINUE);
 	ck_assert_str_ne(out, "");
 	free(out);
@@ -424,6 +457,70 @@ START_TEST(empty_initial_response)
 	ck_assert_ptr_null(sasl_user_wanted(x));
 	ck_assert_int_eq(sasl_step(x, &out), SASL_FAIL);
 	sasl_free(x);
+}
+END_TEST
+
+/* One AUTH PLAIN message, built by hand (gsasl's client might prepare
+ * the strings itself), against the user "alice" {PLAIN}secret. */
+static int
+plain_raw(const char *authzid, const char *authcid, const char *pw,
+    char *authid, size_t authid_size)
+{
+	struct sasl_exchange	*x;
+	char			 msg[256], *b64 = NULL, *out = NULL;
+	const char		*name;
+	size_t			 n, b64len = 0;
+	int			 rc;
+
+	n = (size_t)snprintf(msg, sizeof(msg), "%s%c%s%c%s", authzid, '\0',
+	    authcid, '\0', pw);
+	ck_assert_int_lt(n, sizeof(msg));
+	ck_assert_int_eq(gsasl_base64_to(msg, n, &b64, &b64len), GSASL_OK);
+	x = sasl_new(SASL_PLAIN);
+	ck_assert_ptr_nonnull(x);
+	ck_assert_int_eq(sasl_input(x, b64, 1), SASL_CONTINUE);
+	gsasl_free(b64);
+	if ((name = sasl_user_wanted(x)) != NULL)
+		sasl_set_user(x, strcmp(name, "alice") == 0 ?
+		    user_from("alice", "{PLAIN}secret") : NULL);
+	rc = sasl_step(x, &out);
+	ck_assert_ptr_null(out);
+	snprintf(authid, authid_size, "%s", rc == SASL_OK ? sasl_authid(x) :
+	    "");
+	sasl_free(x);
+	return rc;
+}
+
+/* RFC 5034 §4, RFC 4616 §2: identities and password are matched in
+ * their SASLprep form (RFC 4013); U+00AD SOFT HYPHEN maps to nothing. */
+START_TEST(saslprep)
+{
+	char	 id[64];
+
+	ck_assert_int_eq(plain_raw("", "alice", "secret", id, sizeof(id)),
+	    SASL_OK);
+	ck_assert_str_eq(id, "alice");
+	ck_assert_int_eq(plain_raw("\xc2\xad" "alice", "alice", "secret", id,
+	    sizeof(id)), SASL_OK);
+	ck_assert_str_eq(id, "alice");
+	ck_assert_int_eq(plain_raw("", "al\xc2\xadice", "secret", id,
+	    sizeof(id)), SASL_OK);
+	ck_assert_str_eq(id, "alice");	/* the prepared name */
+	ck_assert_int_eq(plain_raw("alice", "alice", "sec\xc2\xadret", id,
+	    sizeof(id)), SASL_OK);
+	/* An authzid that prepares to "" without being sent empty, or
+	 * that cannot be prepared, fails (RFC 5034 §4). */
+	ck_assert_int_eq(plain_raw("\xc2\xad", "alice", "secret", id,
+	    sizeof(id)), SASL_FAIL);
+	ck_assert_int_eq(plain_raw("alice\x07", "alice", "secret", id,
+	    sizeof(id)), SASL_FAIL);
+	ck_assert_int_eq(plain_raw("bob", "alice", "secret", id, sizeof(id)),
+	    SASL_FAIL);
+	/* A name with a prohibited character names no one. */
+	ck_assert_int_eq(plain_raw("", "alice\x07", "secret", id,
+	    sizeof(id)), SASL_FAIL);
+	ck_assert_int_eq(plain_raw("", "alice", "secret\x07", id,
+	    sizeof(id)), SASL_FAIL);
 }
 END_TEST
 
@@ -587,6 +684,7 @@ sasl_suite(void)
 	tcase_add_test(tc, bad_base64);
 	tcase_add_test(tc, empty_initial_response);
 	tcase_add_test(tc, mech_names);
+	tcase_add_test(tc, saslprep);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("secrets");
 	tcase_set_timeout(tc, 60);
