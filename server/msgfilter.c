@@ -126,3 +126,55 @@ msgfilter_finish(struct msgfilter *f, char *out)
 	out[o++] = '\n';
 	return o;
 }
+
+/* --- header scan (RFC 6856 §2.1) ----------------------------------------- */
+
+void
+msghdr_scan_init(struct msghdr_scan *h)
+{
+	h->seen = 0;
+	h->at_line_start = 1;
+	h->prev_cr = 0;		/* here: the line so far is a lone CR */
+	h->result = -1;
+}
+
+int
+msghdr_scan_run(struct msghdr_scan *h, const char *in, size_t inlen)
+{
+	size_t k;
+	unsigned char c;
+
+	for (k = 0; k < inlen && h->result < 0; k++) {
+		c = (unsigned char)in[k];
+		if (h->seen++ >= MSGHDR_SCAN_MAX) {
+			h->result = 1;
+			break;
+		}
+		if (c >= 0x80) {
+			h->result = 1;
+			break;
+		}
+		/* The blank line, as msgfilter_run() sees it: "\r\n" or
+		 * a bare "\n" with nothing before it on its line. */
+		if (c == '\n') {
+			if (h->at_line_start || h->prev_cr) {
+				h->result = 0;
+				break;
+			}
+			h->at_line_start = 1;
+			h->prev_cr = 0;
+			continue;
+		}
+		h->prev_cr = c == '\r' && h->at_line_start;
+		h->at_line_start = 0;
+	}
+	return h->result;
+}
+
+int
+msghdr_scan_finish(struct msghdr_scan *h)
+{
+	if (h->result < 0)
+		h->result = 0;
+	return h->result;
+}

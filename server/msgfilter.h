@@ -40,4 +40,28 @@ int msgfilter_done(const struct msgfilter *f);
  * dot-stuffing. */
 size_t msgfilter_finish(struct msgfilter *f, char *out);
 
+/*
+ * Header scan for RFC 6856 §2.1: does the header section (up to and
+ * including the first empty line, or the whole message when there is
+ * none) hold an octet >= 0x80?  Fed the same CRLF-normalised chunks as
+ * msgfilter_run().  Bounded: after MSGHDR_SCAN_MAX octets of header
+ * without its end the answer is "yes" (a header section that long is
+ * refused rather than read further; see docs/pop3.md "UTF8").  Pure
+ * and resumable.
+ */
+#define MSGHDR_SCAN_MAX	(256 * 1024)
+
+struct msghdr_scan {
+	size_t seen;		/* header octets looked at */
+	int at_line_start;
+	int prev_cr;
+	int result;		/* -1 undecided, 0 no 8-bit octet, 1 8-bit */
+};
+
+void msghdr_scan_init(struct msghdr_scan *h);
+/* Look at IN; returns the result so far (-1: feed more). */
+int msghdr_scan_run(struct msghdr_scan *h, const char *in, size_t inlen);
+/* End of message reached: the whole message was header. */
+int msghdr_scan_finish(struct msghdr_scan *h);
+
 #endif /* POLYPOP_MSGFILTER_H */

@@ -294,7 +294,16 @@ struct session_msg_opts {
 	/* -1: the whole message.  N >= 0: the header, the blank line after
 	 * it, and at most N lines of the body (RFC 1939 §7 TOP). */
 	long body_lines;
+	/* RFC 6856 §2.1: before the preamble, look at the header section
+	 * (msghdr_scan in msgfilter.h, bounded by MSGHDR_SCAN_MAX); if it
+	 * holds an octet >= 0x80, send nothing and call CB with
+	 * SESSION_E8BITHDR. */
+	int refuse_8bit_header;
 };
+
+/* The done callback's error for refuse_8bit_header; not a STORE_E*
+ * code. */
+#define SESSION_E8BITHDR	(-100)
 
 /* Stream message I of ST.  CB(err=0) once everything is queued.  If the
  * message cannot be opened, CB gets the error and nothing was sent.  If

@@ -837,6 +837,7 @@ struct msgstream {
 	session_done_cb *cb;
 	uint64_t sent;		/* message octets read so far */
 	int opened;
+	int check_hdr8;		/* refuse_8bit_header, not yet checked */
 	int started;		/* octets of the reply were queued */
 	int err;
 	int eof;
@@ -878,12 +879,46 @@ session_async_cleanup(struct session *s)
 	}
 }
 
+/*
+ * RFC 6856 §2.1: read the header section with a reader of its own (into
+ * the chunk buffer, at most MSGHDR_SCAN_MAX octets plus one chunk) and
+ * close it; the message is then streamed from its start as usual.
+ */
+static int
+stream_hdr8(struct msgstream *m)
+{
+	struct store_reader *r;
+	struct msghdr_scan h;
+	ssize_t n;
+	int err, res = -1;
+
+	if ((err = store_reader_open(m->st, m->idx, &r)) != 0)
+		return err;
+	msghdr_scan_init(&h);
+	while (res < 0) {
+		n = store_reader_read(r, m->buf, sizeof(m->buf));
+		if (n < 0) {
+			store_reader_close(r);
+			return (int)n;
+		}
+		res = n == 0 ? msghdr_scan_finish(&h) :
+		    msghdr_scan_run(&h, m->buf, (size_t)n);
+	}
+	store_reader_close(r);
+	return res > 0 ? SESSION_E8BITHDR : 0;
+}
+
 static void
 stream_work(uv_work_t *w)
 {
 	struct msgstream *m = w->data;
 	ssize_t n;
 
+	if (!m->opened && m->check_hdr8) {
+		m->check_hdr8 = 0;
+		if ((m->err = stream_hdr8(m)) != 0)
+			return;
+	}
 	if (!m->opened) {
 		m->err = store_reader_open(m->st, m->idx, &m->r);
 		if (m->err != 0)
@@ -1039,6 +1074,7 @@ session_send_message(struct session *s, struct store *st, size_t i,
 	m->idx = i;
 	m->cb = cb;
 	msgfilter_init(&m->f, o->dot_stuff, o->body_lines);
+	m->check_hdr8 = o->refuse_8bit_header != 0;
 	if (o->preamble != NULL && (m->preamble = strdup(o->preamble)) ==
 	    NULL) {
 		free(m);

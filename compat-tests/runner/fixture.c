@@ -277,13 +277,42 @@ build_hard(struct fixture *fx)
 	msg_set(&fx->msgs[n++], "big", &b);
 }
 
+/*
+ * RFC 6532 header fields: raw UTF-8 in message 1's From display name and
+ * Subject (addresses stay ASCII), for RFC 6856 §2.1; message 2 is ASCII.
+ */
+static void
+build_utf8hdr(struct fixture *fx)
+{
+	struct buf b = { 0 };
+
+	fx->nmsgs = 2;
+	fx->msgs = xmalloc(fx->nmsgs * sizeof(*fx->msgs));
+	buf_str(&b, "From: J\xc3\xbcrgen <juergen@example.org>\n"
+	    "To: alice@example.org\n"
+	    "Subject: Gr\xc3\xbc\xc3\x9f" "e\n"
+	    "Date: Mon, 01 Jan 2024 12:00:00 +0000\n"
+	    "Message-ID: <utf8hdr-1@fixture.polypop.test>\n"
+	    "MIME-Version: 1.0\n"
+	    "Content-Type: text/plain; charset=utf-8\n"
+	    "Content-Transfer-Encoding: 8bit\n\n"
+	    "Viele Gr\xc3\xbc\xc3\x9f" "e aus K\xc3\xb6ln.\n");
+	msg_set(&fx->msgs[0], "utf8", &b);
+
+	headers(&b, "utf8hdr-2", "plain ASCII", "\n");
+	buf_str(&b, "\nThis message is ASCII only.\n");
+	msg_set(&fx->msgs[1], "ascii", &b);
+}
+
 static struct fixture fixtures[] = {
 	{ "empty", NULL, 0 },
 	{ "basic", NULL, 0 },
 	{ "hard", NULL, 0 },
+	{ "utf8hdr", NULL, 0 },
 };
 
-static const char *const names[] = { "empty", "basic", "hard", NULL };
+static const char *const names[] = { "empty", "basic", "hard", "utf8hdr",
+    NULL };
 
 const char *const *
 fixture_names(void)
@@ -299,6 +328,7 @@ fixture_get(const char *name)
 	if (!built) {
 		build_basic(&fixtures[1]);
 		build_hard(&fixtures[2]);
+		build_utf8hdr(&fixtures[3]);
 		built = 1;
 	}
 	for (size_t i = 0; i < sizeof(fixtures) / sizeof(fixtures[0]); i++)

@@ -155,6 +155,10 @@ const struct pop3_text pop3_texts[] = {
 	{ "TLS is not available: the server has no certificate.",
 	  "TLS ist nicht verfügbar: der Server hat kein Zertifikat." },
 	{ "Begin TLS negotiation", "TLS-Aushandlung beginnt" },
+	/* pop3_trans.c */
+	{ "Message header holds UTF-8: send UTF8 first to read it.",
+	  "Der Kopf der Nachricht enthält UTF-8: zum Lesen zuerst UTF8 "
+	  "senden." },
 	/* pop3_lang.c */
 	{ "UTF-8 mode enabled.", "UTF-8-Modus eingeschaltet." },
 	{ "UTF-8 mode was already enabled.",

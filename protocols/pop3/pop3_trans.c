@@ -254,6 +254,14 @@ pop3_sent(struct session *s, int err, const char *msg)
 	size_t retr = p->retr_pending;
 
 	p->retr_pending = 0;
+	if (err == SESSION_E8BITHDR) {
+		/* RFC 6856 §2.1: "fail the request with a -ERR response",
+		 * with §5's UTF8 response code; nothing was sent. */
+		session_log(p->s, "event=utf8-refused");
+		pop3_err(p, "UTF8", "Message header holds UTF-8: send UTF8 "
+		    "first to read it.");
+		return;
+	}
 	/* RFC 2449 §6.7 EXPIRE 0: "each message which was downloaded with
 	 * RETR" - only once it was sent. */
 	if (err == 0 && retr > 0)
@@ -273,6 +281,11 @@ pop3_send(struct pop3 *p, size_t i, const char *preamble, long lines)
 	o.preamble = preamble;
 	o.dot_stuff = 1;	/* RFC 1939 §3 byte-stuffing and ".CRLF" */
 	o.body_lines = lines;
+	/* RFC 6856 §2.1: without UTF-8 mode, "character strings outside
+	 * the ASCII repertoire MUST NOT be sent to the client as is".
+	 * Only where UTF8 is offered (the current profile); an 8-bit body
+	 * (8BITMIME) is sent as before, only the header section counts. */
+	o.refuse_8bit_header = (p->flags & POP3_PF_EXTENSIONS) && !p->utf8;
 	session_send_message(p->s, p->st, i, &o, pop3_sent);
 }
 

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "msgfilter.h"
 #include "pop3.h"
 #include "pop3_int.h"
 #include "proto_parse.h"
@@ -778,6 +779,145 @@ START_TEST(test_expire_days)
 }
 END_TEST
 
+/* --- RFC 6856 §2.1: UTF-8 header fields need UTF-8 mode ----------------- */
+
+#define U8_HDR	"From: J\xc3\xbcrgen <juergen@example.org>\r\n" \
+		"Subject: Gr\xc3\xbc\xc3\x9f" "e\r\n\r\nbody\r\n"
+#define U8_BODY	"Subject: 8bit\r\n\r\nGr\xc3\xbc\xc3\x9f" "e\r\n"
+#define U8_ASCII "Subject: plain\r\n\r\nplain\r\n"
+#define U8_REFUSED "-ERR [UTF8] Message header holds UTF-8: send UTF8 " \
+		"first to read it.\r\n"
+
+static void
+utf8_drop(const char *profile)
+{
+	static const char *const m[] = { U8_HDR, U8_BODY, U8_ASCII };
+	size_t i;
+
+	testenv_fini(&env);
+	testenv_init(&env, STORE_MAILDIR);
+	for (i = 0; i < 3; i++)
+		testenv_deliver(&env, TESTENV_USER, m[i], strlen(m[i]));
+	testcore_free(s);
+	s = testcore_new(&env.loc, env.db, &pop3_ops);
+	s->inbox_only = 1;
+	if (profile != NULL)
+		snprintf(s->profile, sizeof(s->profile), "%s", profile);
+}
+
+static void
+utf8_login(void)
+{
+	say("USER mrose", "+OK Send your password.\r\n");
+	testcore_line(s, "PASS tanstaaf");
+	ck_assert_str_eq(s->state, "TRANSACTION");
+}
+
+static void
+say_msg(const char *c, const char *pre, const char *msg)
+{
+	char want[256];
+
+	snprintf(want, sizeof(want), "%s%s.\r\n", pre, msg);
+	say(c, want);
+}
+
+START_TEST(test_utf8_header_refused)
+{
+	char pre[64];
+
+	utf8_drop(NULL);
+	start();
+	utf8_login();
+	say("RETR 1", U8_REFUSED);
+	ck_assert(s->opts.refuse_8bit_header);
+	say("TOP 1 0", U8_REFUSED);
+	/* Only the header section counts: an 8-bit body is sent. */
+	snprintf(pre, sizeof(pre), "+OK %zu octets\r\n", strlen(U8_BODY));
+	say_msg("RETR 2", pre, U8_BODY);
+	snprintf(pre, sizeof(pre), "+OK %zu octets\r\n", strlen(U8_ASCII));
+	say_msg("RETR 3", pre, U8_ASCII);
+	/* LIST keeps the real size. */
+	snprintf(pre, sizeof(pre), "+OK 1 %zu\r\n", strlen(U8_HDR));
+	say("LIST 1", pre);
+	say("QUIT", "+OK polypop signing off (3 messages left).\r\n");
+}
+END_TEST
+
+START_TEST(test_utf8_header_utf8_mode)
+{
+	char pre[64];
+
+	utf8_drop(NULL);
+	start();
+	say("UTF8", "+OK UTF-8 mode enabled.\r\n");
+	utf8_login();
+	snprintf(pre, sizeof(pre), "+OK %zu octets\r\n", strlen(U8_HDR));
+	say_msg("RETR 1", pre, U8_HDR);
+	ck_assert(!s->opts.refuse_8bit_header);
+	say_msg("TOP 1 0", "+OK Top of message follows.\r\n",
+	    "From: J\xc3\xbcrgen <juergen@example.org>\r\n"
+	    "Subject: Gr\xc3\xbc\xc3\x9f" "e\r\n\r\n");
+}
+END_TEST
+
+/* The historic profiles have no UTF8 and send the message as before. */
+START_TEST(test_utf8_header_historic)
+{
+	utf8_drop(pop3_profile_names[_i]);
+	start();
+	utf8_login();
+	testcore_clear(s);
+	testcore_line(s, "RETR 1");
+	ck_assert(!s->opts.refuse_8bit_header);
+	ck_assert_msg(strncmp(testcore_output(s), "+OK", 3) == 0, "%s",
+	    testcore_output(s));
+	ck_assert(strstr(testcore_output(s), U8_HDR) != NULL);
+}
+END_TEST
+
+/* The scan itself: where the header ends, and its bound. */
+START_TEST(test_msghdr_scan)
+{
+	static const struct {
+		const char *in;
+		int want;
+	} c[] = {
+		{ "Subject: a\r\n\r\n\xc3\xa4\r\n", 0 },
+		{ "Subject: \xc3\xa4\r\n\r\nx\r\n", 1 },
+		{ "\r\n\xff\r\n", 0 },			/* empty header */
+		{ "Subject: a\r\n", 0 },		/* no body at all */
+		{ "Subject: a\r\nX: \xff", 1 },
+		{ "Subject: a\r\n \r\n\xff\r\n", 1 },	/* " " is no blank */
+		{ "Subject: a\n\n\xff\n", 0 },		/* bare LF */
+	};
+	struct msghdr_scan h;
+	char line[80];
+	size_t i, n;
+	int r;
+
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		/* One octet at a time: resumable anywhere. */
+		msghdr_scan_init(&h);
+		r = -1;
+		for (n = 0; c[i].in[n] != '\0' && r < 0; n++)
+			r = msghdr_scan_run(&h, c[i].in + n, 1);
+		if (r < 0)
+			r = msghdr_scan_finish(&h);
+		ck_assert_msg(r == c[i].want, "case %zu", i);
+	}
+	/* A header section longer than the bound is refused unread. */
+	memset(line, 'a', sizeof(line) - 2);
+	line[sizeof(line) - 2] = '\r';
+	line[sizeof(line) - 1] = '\n';
+	msghdr_scan_init(&h);
+	for (n = 0, r = -1; r < 0 && n <= MSGHDR_SCAN_MAX; n += sizeof(line))
+		r = msghdr_scan_run(&h, line, sizeof(line));
+	ck_assert_int_eq(r, 1);
+	ck_assert_uint_le(h.seen, MSGHDR_SCAN_MAX + 1);
+}
+END_TEST
+
 /* --- the historic profiles have none of it -------------------------------- */
 
 START_TEST(test_historic_refuse)
@@ -833,6 +973,9 @@ ext_suite(void)
 	tcase_add_test(tc, test_plaintext_refused);
 	tcase_add_test(tc, test_utf8);
 	tcase_add_test(tc, test_utf8_valid);
+	tcase_add_test(tc, test_utf8_header_refused);
+	tcase_add_test(tc, test_utf8_header_utf8_mode);
+	tcase_add_test(tc, test_msghdr_scan);
 	tcase_add_test(tc, test_lang);
 	tcase_add_test(tc, test_lang_find);
 	tcase_add_test(tc, test_catalog_formats);
@@ -842,6 +985,8 @@ ext_suite(void)
 	tcase_add_test(tc, test_expire_zero_no_quit);
 	tcase_add_test(tc, test_expire_days);
 	tcase_add_loop_test(tc, test_historic_refuse, 0, POP3_NPROFILES - 1);
+	tcase_add_loop_test(tc, test_utf8_header_historic, 0,
+	    POP3_NPROFILES - 1);
 	suite_add_tcase(su, tc);
 	return su;
 }

@@ -292,6 +292,33 @@ testcore_send(struct session *s)
 	    store_is_deleted(s->req_store, s->send_index))
 		testcore_fail("send of a bad message");
 	msgfilter_init(&f, s->opts.dot_stuff, s->opts.body_lines);
+	if (s->opts.refuse_8bit_header) {
+		/* As server/session_async.c: a reader of its own. */
+		struct msghdr_scan h;
+		int res = -1;
+
+		err = store_reader_open(s->req_store, s->send_index, &r);
+		if (err != 0) {
+			s->done_cb(s, err, store_strerror(err));
+			return;
+		}
+		msghdr_scan_init(&h);
+		while (res < 0) {
+			if ((n = store_reader_read(r, buf, sizeof(buf))) < 0) {
+				store_reader_close(r);
+				s->done_cb(s, (int)n, store_strerror((int)n));
+				return;
+			}
+			res = n == 0 ? msghdr_scan_finish(&h) :
+			    msghdr_scan_run(&h, buf, (size_t)n);
+		}
+		store_reader_close(r);
+		if (res > 0) {
+			s->done_cb(s, SESSION_E8BITHDR,
+			    "header holds 8-bit octets");
+			return;
+		}
+	}
 	if ((err = store_reader_open(s->req_store, s->send_index, &r)) != 0) {
 		s->done_cb(s, err, store_strerror(err));
 		return;

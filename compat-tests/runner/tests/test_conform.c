@@ -385,6 +385,42 @@ START_TEST(test_hard_corpus)
 }
 END_TEST
 
+/* RFC 6856 §2.1: message 1's header section holds raw UTF-8, message
+ * 2 is ASCII throughout. */
+static int
+raw_has(const struct fmsg *m, size_t limit, const char *s)
+{
+	size_t n = strlen(s);
+
+	for (size_t i = 0; i + n <= limit; i++)
+		if (memcmp(m->raw + i, s, n) == 0)
+			return 1;
+	return 0;
+}
+
+START_TEST(test_utf8hdr_corpus)
+{
+	const struct fixture *fx = fixture_get("utf8hdr");
+	const struct fmsg *m;
+	size_t hdr;
+
+	ck_assert_ptr_nonnull(fx);
+	ck_assert_uint_eq(fx->nmsgs, 2);
+	m = &fx->msgs[0];
+	/* Both fields lie before the blank line: in the header section. */
+	for (hdr = 0; hdr + 1 < m->rawlen; hdr++)
+		if (m->raw[hdr] == '\n' && m->raw[hdr + 1] == '\n')
+			break;
+	ck_assert_uint_lt(hdr + 1, m->rawlen);
+	ck_assert(raw_has(m, hdr + 1,
+	    "From: J\xc3\xbcrgen <juergen@example.org>\n"));
+	ck_assert(raw_has(m, hdr + 1, "Subject: Gr\xc3\xbc\xc3\x9f" "e\n"));
+	m = &fx->msgs[1];
+	for (size_t i = 0; i < m->rawlen; i++)
+		ck_assert_uint_lt(m->raw[i], 0x80);
+}
+END_TEST
+
 /* --- executor against a scripted server -------------------------------- */
 
 static enum result_kind
@@ -2053,6 +2089,7 @@ conform_suite(void)
 	    sizeof(norm) / sizeof(norm[0]));
 	tcase_add_test(tc, test_stuff_top_quote);
 	tcase_add_test(tc, test_hard_corpus);
+	tcase_add_test(tc, test_utf8hdr_corpus);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("exec");
