@@ -848,31 +848,54 @@ step_require_capa(struct sess *s, const char *tag, int must)
 }
 
 /*
- * "@stls" (RFC 2595 §4): sends STLS, expects "+OK" and nothing after it,
- * then the TLS handshake, verified as --cafile / --insecure say.  "@stls
- * or skip": a "-ERR" skips the case (the server offers no TLS here).
+ * RFC 2595 §4 on the active connection, for "--stls" and "@stls": sends
+ * STLS, reads its reply and, on "+OK" with nothing after it, runs the TLS
+ * handshake, verified as --cafile / --insecure say.  who prefixes the
+ * failures ("--stls: " or "").  With or_skip a "-ERR" skips the case (the
+ * server offers no TLS here).
  */
+static int
+stls_negotiate(struct sess *s, const char *who, int or_skip)
+{
+	const unsigned char *line;
+	const char *why = NULL;
+	char esc[300];
+	size_t len;
+	int rc, crlf;
+
+	if (send_all(s, "STLS\r\n", 6) < 0)
+		return -1;
+	rc = read_line(s, &line, &len, &why);
+	if (rc < 0)
+		return fail(s, "%sexpected '+OK' to STLS got %s", who,
+		    strcmp(why, "timeout") == 0 ? "nothing within the step "
+		    "timeout" : why);
+	escape_bytes(line, len, esc, sizeof(esc));
+	if (rc == 0)
+		return fail(s, "%sexpected '+OK' to STLS got connection closed "
+		    "by server", who);
+	crlf = len >= 2 && line[len - 2] == '\r';
+	if (or_skip && crlf && len >= 6 && memcmp(line, "-ERR", 4) == 0 &&
+	    (line[4] == ' ' || line[4] == '\r'))
+		return skip(s, "@stls or skip: STLS refused ('%s')", esc);
+	if (!crlf || len < 5 || memcmp(line, "+OK", 3) != 0 ||
+	    (line[3] != ' ' && line[3] != '\r'))
+		return fail(s, "%sSTLS refused: got '%s' [RFC 2595 §4]", who,
+		    esc);
+	if (s->off < s->len)
+		return fail(s, "%s%zu octets came after STLS's '+OK' in the "
+		    "clear, before the TLS handshake", who, s->len - s->off);
+	s->off = s->len = 0;
+	return tls_handshake(s);
+}
+
+/* "@stls" / "@stls or skip": STLS in the middle of a case. */
 static int
 step_stls(struct sess *s, int or_skip)
 {
-	char line[1024];
-
 	if (s->ssl != NULL)
 		return fail(s, "@stls: the connection is already under TLS");
-	if (send_all(s, "STLS\r\n", 6) < 0 ||
-	    expect_line(s, line, sizeof(line), "+OK (STLS)") < 0)
-		return -1;
-	if (or_skip && strncmp(line, "-ERR", 4) == 0 && (line[4] == '\0' ||
-	    line[4] == ' '))
-		return skip(s, "@stls or skip: STLS refused ('%.80s')", line);
-	if (strncmp(line, "+OK", 3) != 0 || (line[3] != '\0' &&
-	    line[3] != ' '))
-		return fail(s, "expected '+OK' to STLS got '%s'", line);
-	if (s->off < s->len)
-		return fail(s, "expected the TLS handshake right after STLS's "
-		    "'+OK' got %zu more octets in the clear", s->len - s->off);
-	s->off = s->len = 0;
-	return tls_handshake(s);
+	return stls_negotiate(s, "", or_skip);
 }
 
 static int
@@ -1053,26 +1076,7 @@ tls_start(struct sess *s)
 		    esc);
 	memcpy(greet, line, len);
 	glen = len;
-	if (send_all(s, "STLS\r\n", 6) < 0)
-		return -1;
-	rc = read_line(s, &line, &len, &why);
-	if (rc < 0)
-		return fail(s, "--stls: expected '+OK' to STLS got %s",
-		    strcmp(why, "timeout") == 0 ? "nothing within the "
-		    "step timeout" : why);
-	escape_bytes(line, len, esc, sizeof(esc));
-	if (rc == 0)
-		return fail(s, "--stls: expected '+OK' to STLS got connection "
-		    "closed by server");
-	if (len < 5 || memcmp(line, "+OK", 3) != 0 || (line[3] != ' ' &&
-	    line[3] != '\r') || line[len - 2] != '\r')
-		return fail(s, "--stls: STLS refused: got '%s' [RFC 2595 §4]",
-		    esc);
-	if (s->off < s->len)
-		return fail(s, "--stls: %zu octets came after STLS's '+OK', "
-		    "before the TLS handshake", s->len - s->off);
-	s->off = s->len = 0;
-	if (tls_handshake(s) < 0)
+	if (stls_negotiate(s, "--stls: ", 0) < 0)
 		return -1;
 	memcpy(s->buf, greet, glen);
 	s->len = glen;
