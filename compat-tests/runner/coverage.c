@@ -103,6 +103,7 @@ inventory_line(void *a, int lineno, char *line)
 	struct inventory *inv = pa->inv;
 	struct clause *c;
 	char *sp, *sec, *rest, *colon, *last = NULL, id[128], why[256];
+	const char *head;
 	enum clause_kind kind = CLAUSE_SECTION;
 
 	if (line[0] == '#' || line[0] == '\0')
@@ -138,12 +139,15 @@ inventory_line(void *a, int lineno, char *line)
 		if (last == NULL || !isdigit((unsigned char)last[1]))
 			goto bad;
 		*last = '\0';
-	} else if (inv->n == 0 || strncmp(inv->v[inv->v[inv->n - 1].section].id,
-	    id, strlen(inv->v[inv->v[inv->n - 1].section].id)) != 0 ||
-	    id[strlen(inv->v[inv->v[inv->n - 1].section].id)] != ' ') {
-		snprintf(pa->err, pa->errlen, "clauses line %d: %s does not "
-		    "follow its section", lineno, id);
-		return -1;
+	} else {
+		/* A unit follows its section: "RFC 1939 §5" then "… §5 #1". */
+		head = inv->n > 0 ? inv->v[inv->v[inv->n - 1].section].id : "";
+		if (inv->n == 0 || strncmp(head, id, strlen(head)) != 0 ||
+		    id[strlen(head)] != ' ') {
+			snprintf(pa->err, pa->errlen, "clauses line %d: %s "
+			    "does not follow its section", lineno, id);
+			return -1;
+		}
 	}
 	if (inventory_find(inv, id) >= 0) {
 		snprintf(pa->err, pa->errlen, "clauses line %d: %s twice",
