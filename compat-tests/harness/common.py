@@ -12,6 +12,7 @@ import fnmatch
 import os
 import re
 import select
+import shlex
 import shutil
 import signal
 import socket
@@ -440,10 +441,13 @@ class Pop3:
 
 def list_cases(conform, cases):
     """(name, path, proto, fixture, level, folders, second, profiles,
-    bboards) of every transcript; folders is [(NAME, FIXTURE)], second is
-    True when the case uses "@switch second" (a POP3 listener beside the
-    case's own), profiles the case's `profile:` names ([]: the default POP3
-    only), bboards its `bboard:` groups [(NAME, FIXTURE, unreadable)]."""
+    bboards, server_options, cert) of every transcript; folders is
+    [(NAME, FIXTURE)], second is True when the case uses "@switch second"
+    (a POP3 listener beside the case's own), profiles the case's
+    `profile:` names ([]: the default POP3 only), bboards its `bboard:`
+    groups [(NAME, FIXTURE, unreadable)], server_options its
+    `server-options:` split like a shell line, cert True when it needs a
+    server with a certificate (`@stls`, `@require capa STLS`)."""
     out = []
     paths = []
     for root in cases:
@@ -459,21 +463,29 @@ def list_cases(conform, cases):
         if r.returncode != 0 or not line:
             out.append((os.path.basename(p), p, None, None, line or
                         r.stdout.decode() + r.stderr.decode(), [], False,
-                        [], []))
+                        [], [], [], False))
             continue
         fields = line.split()
         if len(fields) == 6:        # an older runner: no profiles field
             fields.append("-")
-        if len(fields) == 7:        # ... no bboards field
+        while len(fields) < 10:     # ... no bboards, server-options, cert
             fields.append("-")
-        name, proto, fixture, level, folders, second, profiles, bbs = fields
+        (name, proto, fixture, level, folders, second, profiles, bbs,
+         opts, cert) = fields
         folders = [tuple(f.replace("%20", " ").split("=", 1))
                    for f in folders.split(",") if folders != "-"]
         profiles = [] if profiles == "-" else profiles.split(",")
         bbs = [(b.split("=")[0], b.split("=")[1], b.endswith("=unreadable"))
                for b in bbs.split(",") if bbs != "-"]
+        try:
+            opts = [] if opts == "-" else shlex.split(
+                opts.replace("%20", " ").replace("%25", "%"))
+        except ValueError as e:     # e.g. an unbalanced quote
+            out.append((name, p, None, None, "server-options: %s" % e, [],
+                        False, [], [], [], False))
+            continue
         out.append((name, p, proto, fixture, level, folders,
-                    second == "second", profiles, bbs))
+                    second == "second", profiles, bbs, opts, cert == "cert"))
     return out
 
 

@@ -58,8 +58,6 @@ import argparse
 import concurrent.futures
 import fnmatch
 import os
-import re
-import shlex
 import shutil
 import subprocess
 import sys
@@ -80,7 +78,8 @@ LISTENER = {"pop3": "pop3", "pop2": "pop2", "pop1": "pop1",
 def run_one(args, case, profile=None):
     """One case on one fresh server; PROFILE: one of its `profile:`
     names, served on a `pop3/PROFILE` listener."""
-    name, path, proto, fixture, level, folders, second, _, bboards = case
+    (name, path, proto, fixture, level, folders, second, _, bboards,
+     server_options, wants_cert) = case
     if proto is None:
         return [("FAIL", name, "transcript does not parse: %s" % level)]
     if (args.tls or args.stls) and (proto != "pop3" or profile is not None):
@@ -107,13 +106,10 @@ def run_one(args, case, profile=None):
             not can_drop_dac():
         return [("skip", name, "bboard unreadable: running as root, and "
                  "setpriv cannot drop CAP_DAC_OVERRIDE here")]
-    own_tls = args.cert is None and needs_cert(path)
+    own_tls = args.cert is None and wants_cert
     if own_tls:                     # "@stls": the case's own STLS
         extra = ["--tls-cert", args.case_cert, "--tls-key", args.case_key]
-    try:
-        extra = extra + server_options(path)
-    except ValueError as e:
-        return [("FAIL", name, "harness: server-options: %s" % e)]
+    extra = extra + server_options
     srv = common.Server(args.polypopd, args.conform, store=args.store,
                         fixtures={"alice": fixture, "bob": "basic"},
                         fixture_via=args.fixture_via, keep=args.keep,
@@ -198,34 +194,6 @@ def can_drop_dac():
             stderr=subprocess.DEVNULL, timeout=10).returncode == 0
     except (OSError, subprocess.SubprocessError):
         return False
-
-
-def needs_cert(path):
-    """A case with an `@stls` step, or one that requires STLS in CAPA,
-    needs a server with a certificate."""
-    try:
-        with open(path, encoding="utf-8", errors="replace") as f:
-            return any(re.match(r"@(stls|(require )?capa STLS)(\s|$)", l)
-                       for l in f)
-    except OSError:
-        return False
-
-
-def server_options(path):
-    """The case's `server-options:` headers (before its first step),
-    split like a shell line: site options for polypopd's command line,
-    e.g. ["--login-delay", "60"].  The runner itself ignores them."""
-    opts = []
-    with open(path, encoding="utf-8", errors="replace") as f:
-        for line in f:
-            m = re.match(r"([a-z][a-z-]*):[ \t]*(.*?)\s*$", line)
-            if m is None:
-                if line.strip() and not line.startswith("#"):
-                    break           # the first step: no headers after it
-                continue
-            if m.group(1) == "server-options":
-                opts += shlex.split(m.group(2))
-    return opts
 
 
 def make_cert(certdir):

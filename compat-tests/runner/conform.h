@@ -87,6 +87,8 @@ struct tcase {
 	char		*folders;	/* "NAME=FIXTURE,..." from "folder:" */
 	char		*bboards;	/* "NAME=FIXTURE[=unreadable],..." from
 					   "bboard:" (RFC 1082 groups) */
+	char		*server_options;	/* "server-options:" values, space-
+					   joined: a request to the harness */
 	int		 second;	/* uses "@switch second" */
 	char		*notls;		/* "tls: no [why]": the text after "no"
 					   ("" if none); NULL: runs over TLS */
@@ -106,6 +108,7 @@ int	 tcase_load(const char *path, struct tcase *tc, char *err,
 	    size_t errlen);
 void	 tcase_free(struct tcase *tc);
 int	 tcase_runs_profile(const struct tcase *tc, const char *profile);
+int	 tcase_wants_cert(const struct tcase *tc);
 const char *step_kind_name(enum step_kind k);
 int	 clause_canon(const char *s, char *out, size_t outlen, char *err,
 	    size_t errlen);

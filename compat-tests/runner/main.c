@@ -412,7 +412,15 @@ main(int argc, char **argv)
 			    *f; f++)
 				putchar(*f == ' ' ? ',' : *f);
 			/* RFC 1082 groups: "NAME=FIXTURE[=unreadable],..." */
-			printf(" %s\n", tc.bboards ? tc.bboards : "-");
+			printf(" %s ", tc.bboards ? tc.bboards : "-");
+			/* server-options: ' ' as "%20", '%' as "%25". */
+			for (const char *f = tc.server_options ?
+			    tc.server_options : "-"; *f; f++)
+				if (*f == ' ' || *f == '%')
+					printf("%%%02X", (unsigned char)*f);
+				else
+					putchar(*f);
+			printf(" %s\n", tcase_wants_cert(&tc) ? "cert" : "-");
 		} else if (o.check) {
 			size_t bad = tc.ncovers;
 

@@ -464,6 +464,25 @@ profile_in_list(const char *list, const char *name, size_t n)
 }
 
 /*
+ * A case that negotiates STLS itself ("@stls") or needs STLS announced
+ * ("@require capa STLS", "@capa STLS") needs a server with a certificate:
+ * the harness reads this from --list.
+ */
+int
+tcase_wants_cert(const struct tcase *tc)
+{
+	for (size_t k = 0; k < tc->nsteps; k++) {
+		const struct step *st = &tc->steps[k];
+
+		if (st->kind == STEP_STLS || (st->kind == STEP_REQUIRE &&
+		    (strcmp(st->text, "capa STLS") == 0 ||
+		    strncmp(st->text, "capa STLS ", 10) == 0)))
+			return 1;
+	}
+	return 0;
+}
+
+/*
  * Does the case run under the runner's --profile PROFILE (NULL: none)?
  * A case without "profile:" runs only without --profile (the server's
  * default POP3); one with "profile:" only under a profile it lists.
@@ -743,14 +762,24 @@ parse_header(struct tcase *tc, int lineno, const char *key, const char *val,
 	} else if (strcmp(key, "server-options") == 0) {
 		/*
 		 * "server-options: --login-delay 60": a request to the
-		 * harness (run.py appends it to polypopd's command line).
-		 * The runner checks only that something is there.
+		 * harness (run.py appends it to polypopd's command line,
+		 * from --list).  The runner itself does nothing with it.
 		 */
+		size_t old = tc->server_options ?
+		    strlen(tc->server_options) : 0;
+
 		if (*val == '\0') {
 			seterr(err, errlen, lineno, "server-options: wants "
 			    "options");
 			return -1;
 		}
+		tc->server_options = realloc(tc->server_options, old +
+		    strlen(val) + 2);
+		if (tc->server_options == NULL) {
+			perror("realloc");
+			exit(2);
+		}
+		sprintf(tc->server_options + old, "%s%s", old ? " " : "", val);
 		return 0;
 	} else if (strcmp(key, "fixture") == 0)
 		slot = &tc->fixture;
@@ -1070,6 +1099,7 @@ tcase_free(struct tcase *tc)
 	free(tc->notls);
 	free(tc->folders);
 	free(tc->bboards);
+	free(tc->server_options);
 	for (size_t i = 0; i < tc->ncovers; i++)
 		free(tc->covers[i]);
 	free(tc->covers);

@@ -1123,6 +1123,36 @@ START_TEST(test_tls_stalls_and_refusals)
 }
 END_TEST
 
+/* Harness requests: server-options: joined, and who needs a certificate. */
+START_TEST(test_parse_harness_requests)
+{
+	struct tcase tc;
+	char err[256];
+
+	ck_assert_int_eq(parse("proto: pop3\nserver-options: --expire 0\n"
+	    "server-options: --login-delay 60\n@greeting\n", &tc, err,
+	    sizeof(err)), 0);
+	ck_assert_str_eq(tc.server_options, "--expire 0 --login-delay 60");
+	ck_assert(!tcase_wants_cert(&tc));
+	tcase_free(&tc);
+	ck_assert_int_eq(parse("proto: pop3\nserver-options:\n@greeting\n",
+	    &tc, err, sizeof(err)), -1);
+	ck_assert_int_eq(parse("proto: pop3\n@greeting\n@stls or skip\n",
+	    &tc, err, sizeof(err)), 0);
+	ck_assert(tcase_wants_cert(&tc));
+	ck_assert_ptr_null(tc.server_options);
+	tcase_free(&tc);
+	ck_assert_int_eq(parse("proto: pop3\n@greeting\n"
+	    "@require capa STLS\n", &tc, err, sizeof(err)), 0);
+	ck_assert(tcase_wants_cert(&tc));
+	tcase_free(&tc);
+	ck_assert_int_eq(parse("proto: pop3\n@greeting\n@capa STLSX\n"
+	    "@capa !STLS\n", &tc, err, sizeof(err)), 0);
+	ck_assert(!tcase_wants_cert(&tc));
+	tcase_free(&tc);
+}
+END_TEST
+
 START_TEST(test_parse_tls_header)
 {
 	struct tcase tc;
@@ -2111,6 +2141,7 @@ conform_suite(void)
 	tc = tcase_create("tls");
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_parse_tls_header);
+	tcase_add_test(tc, test_parse_harness_requests);
 	tcase_add_test(tc, test_tls_stls_replays_greeting);
 	tcase_add_test(tc, test_tls_implicit);
 	tcase_add_test(tc, test_tls_wrong_certificate);
