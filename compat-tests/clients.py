@@ -425,7 +425,7 @@ def poplib_apop_rfc1460_client(srv, work, wire):
     """RFC 1460 §7: APOP with the greeting's timestamp, then STAT, RETR,
     QUIT; no USER or PASS on the wire."""
     p = poplib.POP3("127.0.0.1", srv.port, timeout=30)
-    p.apop("alice", srv.users["alice"])
+    p.apop(common.APOP_USER, common.APOP_PASS)
     n, _ = p.stat()
     got = []
     for i in range(1, n + 1):
@@ -524,7 +524,7 @@ def main():
         listen = ["pop3/" + fn.profile] if fn.profile else ["pop3"]
         srv = common.Server(ns.polypopd, ns.conform, store=ns.store,
                             fixtures={"alice": "hard"}, keep=ns.keep,
-                            name=name, listen=listen)
+                            name=name, listen=listen).add_apop_user()
         if fn.profile:
             os.makedirs(os.path.join(srv.dir, "trace"))
             srv.extra_args = ["--trace", os.path.join(srv.dir, "trace")]

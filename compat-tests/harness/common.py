@@ -23,6 +23,11 @@ import time
 import traceback
 
 USERS = {"alice": "secret", "bob": "hunter2"}
+# RFC 1460 §13 / RFC 1725 §12: a server "must not allow both methods of
+# access for a given user".  This user is marked apop=only in the users
+# file (docs/auth.md) and is the one that logs in by APOP
+# (polypop-conform --apop-user); see Server.add_apop_user.
+APOP_USER, APOP_PASS = "carol", "apop-secret"
 DEFAULT_CONFIG = {
     "auth_failure_delay": "100",
     "idle_timeout": "600",
@@ -62,6 +67,8 @@ class Server:
         self.conform = os.path.abspath(conform) if conform else None
         self.store = store
         self.users = dict(USERS if users is None else users)
+        # user -> the passwd-file's extra field ("apop=only").
+        self.user_fields = {}
         # user -> fixture name; users not listed get an empty mailbox.
         self.fixtures = {"alice": "basic", "bob": "basic"}
         if fixtures is not None:
@@ -91,6 +98,16 @@ class Server:
         self.base_fds = None
 
     # -- set-up ---------------------------------------------------------
+    def add_apop_user(self, mailbox=True):
+        """APOP_USER, marked apop=only, with the same mailbox as alice:
+        APOP cases log in as this user and then see alice's fixture.
+        MAILBOX false: an empty one (nothing to write or deliver)."""
+        self.users[APOP_USER] = APOP_PASS
+        self.user_fields[APOP_USER] = "apop=only"
+        self.fixtures[APOP_USER] = self.fixtures.get("alice", "empty") \
+            if mailbox else "empty"
+        return self
+
     def mailbox_path(self, user, folder=None):
         """The INBOX, or a named folder: Maildir++ `.Name` inside the
         Maildir, or the file `Name` beside the mbox inbox."""
@@ -102,7 +119,10 @@ class Server:
     def setup(self):
         with open(os.path.join(self.dir, "users"), "w") as f:
             for u, p in self.users.items():
-                f.write("%s:{PLAIN}%s\n" % (u, p))
+                extra = self.user_fields.get(u)
+                # The extra field is the eighth: uid to shell empty.
+                f.write("%s:{PLAIN}%s%s\n" % (
+                    u, p, "::::::" + extra if extra else ""))
         with open(os.path.join(self.dir, "polypop.conf"), "w") as f:
             for k, v in self.config.items():
                 f.write("%s = %s\n" % (k, v))

@@ -8,7 +8,7 @@
          [--report FILE [--label TEXT] [--label-per-profile]]
 
 For each case: a temp dir with users, config and the case's fixture (for
-alice and bob) and folders (`folder:` headers, for alice), the server on
+alice, bob and carol, the apop=only user passed as --apop-user) and folders (`folder:` headers, for alice), the server on
 127.0.0.1 port 0 listening for the case's `proto:` (plus a POP3 listener
 for cases with "@switch second", passed as --port2), `polypop-conform` on the
 one transcript, then SIGTERM; the server must exit 0 and leak nothing.
@@ -115,7 +115,8 @@ def run_one(args, case, profile=None):
                         fixture_via=args.fixture_via, keep=args.keep,
                         name=name, listen=listen,
                         folders={"alice": folders}, extra_args=extra,
-                        bboards=bboards)
+                        bboards=bboards).add_apop_user(
+                            uses_apop_user(path))
     try:
         try:
             srv.setup().start()
@@ -125,6 +126,8 @@ def run_one(args, case, profile=None):
         argv = [args.conform, "--host", "127.0.0.1", "--port", str(srv.port),
                 "--user", "alice", "--pass", common.USERS["alice"],
                 "--user2", "bob", "--pass2", common.USERS["bob"],
+                "--apop-user", common.APOP_USER,
+                "--apop-pass", common.APOP_PASS,
                 "--cases", path, "--level", args.level,
                 "--proto", proto, "--timeout", str(args.timeout)]
         if profile is not None:
@@ -182,6 +185,16 @@ def run_one(args, case, profile=None):
         return results
     finally:
         srv.cleanup()
+
+
+def uses_apop_user(path):
+    """The case logs in as the APOP user: only then does that user get
+    a copy of the fixture (a delivery run pays for every message)."""
+    try:
+        with open(path, "rb") as f:
+            return b"${apop-user}" in f.read()
+    except OSError:
+        return True
 
 
 def can_drop_dac():

@@ -231,6 +231,9 @@ struct run_ctx {
 	const char	*port;
 	const char	*user, *pass;
 	const char	*user2, *pass2;
+	/* The user who logs in by APOP (RFC 1460 §13: a server may let
+	 * each user use PASS or APOP, not both); --user's by default. */
+	const char	*apop_user, *apop_pass;
 	const char	*port2;		/* "@switch second" (a POP3 listener) */
 	int		 timeout_ms;
 	int		 verbose;

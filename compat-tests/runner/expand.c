@@ -298,11 +298,17 @@ expand_one(const char *name, int mode, struct run_ctx *ctx, struct out *o,
 	int n;
 
 #define IS(s) (nlen == strlen(s) && strncmp(name, s, nlen) == 0)
+/* --apop-user and --apop-pass, or else --user and --pass. */
+#define APOP_USER(c) ((c)->apop_user != NULL ? (c)->apop_user : (c)->user)
+#define APOP_PASS(c) ((c)->apop_user != NULL ? (c)->apop_pass : (c)->pass)
 	if (arg != NULL)
 		arg++;
-	if (IS("user") || IS("pass") || IS("user2") || IS("pass2")) {
+	if (IS("user") || IS("pass") || IS("user2") || IS("pass2") ||
+	    IS("apop-user") || IS("apop-pass")) {
 		const char *v = IS("user") ? ctx->user : IS("pass") ?
-		    ctx->pass : IS("user2") ? ctx->user2 : ctx->pass2;
+		    ctx->pass : IS("user2") ? ctx->user2 : IS("pass2") ?
+		    ctx->pass2 : IS("apop-user") ? APOP_USER(ctx) :
+		    APOP_PASS(ctx);
 
 		if (v == NULL)
 			return verr(err, errlen, "${%s} not given", name);
@@ -374,9 +380,11 @@ expand_one(const char *name, int mode, struct run_ctx *ctx, struct out *o,
 		    mode);
 	} else if (IS("timestamp")) {
 		out_value(o, ctx->timestamp, strlen(ctx->timestamp), mode);
-	} else if (IS("apop") || IS("apop2")) {
-		const char *secret = arg ? arg : IS("apop") ? ctx->pass :
-		    ctx->pass2;
+	} else if (IS("apop") || IS("apop1") || IS("apop2")) {
+		/* ${apop}: the APOP user's (--apop-user, by default
+		 * ${user}); ${apop1}: ${user}'s even when that differs. */
+		const char *secret = arg ? arg : IS("apop") ?
+		    APOP_PASS(ctx) : IS("apop1") ? ctx->pass : ctx->pass2;
 
 		if (ctx->timestamp[0] == '\0')
 			return verr(err, errlen, "${%s}: the greeting had no "
@@ -442,6 +450,8 @@ expand_one(const char *name, int mode, struct run_ctx *ctx, struct out *o,
 		return verr(err, errlen, "unknown variable ${%s}", name);
 	}
 #undef IS
+#undef APOP_USER
+#undef APOP_PASS
 	return 0;
 }
 

@@ -111,6 +111,7 @@ usage(void)
 	    "[--proto pop3|pop2|pop1|pop109] [--profile P]\n"
 	    "           --user U --pass P [--user2 U --pass2 P] "
 	    "[--cases DIR|FILE]...\n"
+	    "           [--apop-user U --apop-pass P]\n"
 	    "           [--only GLOB] [--level rfc|polypop] "
 	    "[--timeout SEC] [-v]\n"
 	    "           [--tls|--stls] [--cafile FILE|--insecure]\n"
@@ -233,6 +234,8 @@ main(int argc, char **argv)
 		{ "pass", required_argument, NULL, 'p' },
 		{ "user2", required_argument, NULL, 'U' },
 		{ "pass2", required_argument, NULL, 'Q' },
+		{ "apop-user", required_argument, NULL, 1006 },
+		{ "apop-pass", required_argument, NULL, 1007 },
 		{ "cases", required_argument, NULL, 'c' },
 		{ "only", required_argument, NULL, 'o' },
 		{ "level", required_argument, NULL, 'l' },
@@ -278,6 +281,8 @@ main(int argc, char **argv)
 		case 'p': ctx.pass = optarg; break;
 		case 'U': ctx.user2 = optarg; break;
 		case 'Q': ctx.pass2 = optarg; break;
+		case 1006: ctx.apop_user = optarg; break;
+		case 1007: ctx.apop_pass = optarg; break;
 		case 'c': collect(optarg, &files, &nfiles); break;
 		case 'o': o.only = optarg; break;
 		case 'l':
@@ -317,6 +322,10 @@ main(int argc, char **argv)
 		}
 	}
 	if (optind != argc)
+		usage();
+	/* One of the pair without the other would pair a name with the
+	 * wrong secret. */
+	if ((ctx.apop_user == NULL) != (ctx.apop_pass == NULL))
 		usage();
 	if (o.fixture != NULL)
 		return write_fixture(&o);

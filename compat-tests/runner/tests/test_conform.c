@@ -301,6 +301,36 @@ START_TEST(test_apop_rfc_example)
 }
 END_TEST
 
+/* ${apop-user}, ${apop-pass} and ${apop} follow --apop-user when given
+ * and --user otherwise; ${apop1} is always --user's digest. */
+START_TEST(test_expand_apop_user)
+{
+	struct run_ctx *ctx = ctx_new();
+	char *out, err[256], want[33];
+	size_t len;
+
+	ctx->pass = "tanstaaf";
+	snprintf(ctx->timestamp, sizeof(ctx->timestamp), "%s",
+	    "<1896.697170952@dbc.mtview.ca.us>");
+	ck_assert_int_eq(expand_vars("APOP ${apop-user} ${apop}", 0, ctx,
+	    &out, &len, err, sizeof(err)), 0);
+	ck_assert_str_eq(out, "APOP alice c4c9334bac560ecc979e58001b3e22fb");
+	free(out);
+	ctx->apop_user = "carol";
+	ctx->apop_pass = "other";
+	ck_assert_int_eq(apop_digest(ctx->timestamp, "other", want), 0);
+	ck_assert_int_eq(expand_vars("${apop-user}:${apop-pass}:${apop}", 0,
+	    ctx, &out, &len, err, sizeof(err)), 0);
+	ck_assert_int_eq(strncmp(out, "carol:other:", 12), 0);
+	ck_assert_str_eq(out + 12, want);
+	free(out);
+	ck_assert_int_eq(expand_vars("${apop1}", 0, ctx, &out, &len, err,
+	    sizeof(err)), 0);
+	ck_assert_str_eq(out, "c4c9334bac560ecc979e58001b3e22fb");
+	free(out);
+}
+END_TEST
+
 static const struct {
 	const char	*in, *wire;
 } norm[] = {
@@ -2112,6 +2142,7 @@ conform_suite(void)
 	tcase_add_test(tc, test_regex);
 	tcase_add_test(tc, test_expand);
 	tcase_add_test(tc, test_apop_rfc_example);
+	tcase_add_test(tc, test_expand_apop_user);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("fixture");
