@@ -15,7 +15,9 @@ Prints ok/FAIL/skip lines and 'N passed, N failed, N skipped'; exits
 non-zero on failure.
 """
 
+import base64
 import hashlib
+import hmac
 import os
 import re
 import signal
@@ -923,6 +925,119 @@ def profile_listeners(a):
                             srv.users_path, "--mail", srv.location])
         check(rc != 0 and "no profiles" in err,
               "pop2 with a profile: exit %d, %r" % (rc, err))
+    return problems
+
+
+def pop2_helo(port, user, password):
+    """A POP2 (RFC 937) login: the reply to HELO."""
+    with socket.create_connection(("127.0.0.1", port), 15) as sock:
+        sock.settimeout(15)
+        f = sock.makefile("rb")
+        greeting = f.readline()
+        check(greeting.startswith(b"+ "), "POP2 greeting %r" % greeting)
+        sock.sendall(("HELO %s %s\r\n" % (user, password)).encode())
+        r = f.readline().rstrip(b"\r\n")
+        if r.startswith(b"#"):
+            # Logged in: end the session cleanly.  After a refusal the
+            # server may close at once (RFC 937), so nothing more is sent.
+            sock.sendall(b"QUIT\r\n")
+            f.readline()
+        f.close()
+        return r
+
+
+@test
+def apop_or_pass_per_user(a):
+    """RFC 1460 §13 / RFC 1725 §12 (1939 §13: should not): the users
+    file's apop=only user logs in by APOP and CRAM-MD5 only, never with
+    the password in the clear (PASS, AUTH PLAIN, POP2 HELO); apop=no
+    never by APOP; an unmarked user by PASS only on rfc1460/rfc1725 and
+    both ways elsewhere.  A refusal reads exactly like a wrong password."""
+    users = ("alice:{PLAIN}secret\n"
+             "dave:{PLAIN}tea-time::::::userdb_x=1 apop=only\n"
+             "erin:{PLAIN}lobster::::::apop=no\n")
+    listens = ["pop3@127.0.0.1:0", "pop3/rfc1460@127.0.0.1:0",
+               "pop3/rfc1725@127.0.0.1:0", "pop3/rfc1939@127.0.0.1:0",
+               "pop2@127.0.0.1:0"]
+    fixtures = {"alice": "basic", "dave": "basic", "erin": "basic"}
+    with a.server(users={"alice": "secret", "dave": "tea-time",
+                         "erin": "lobster"}, fixtures=fixtures,
+                  users_text=users, listens=listens) as srv:
+        ports = dict((x[0], x[2]) for x in srv.addrs)
+
+        def apop(name, user, secret):
+            p = Pop3(ports[name])
+            r = p.cmd("APOP %s %s" % (user, apop_digest(p.greeting,
+                                                        secret)), ok=None)
+            p.close()
+            return r
+
+        def pass_(name, user, secret):
+            p = Pop3(ports[name])
+            p.cmd("USER " + user)
+            r = p.cmd("PASS " + secret, ok=None)
+            p.close()
+            return r
+
+        def sasl(user, secret, mech):
+            p = Pop3(ports["pop3"])
+            if mech == "PLAIN":
+                r = p.cmd("AUTH PLAIN " + base64.b64encode(
+                    ("\0%s\0%s" % (user, secret)).encode()).decode(),
+                    ok=None)
+            else:
+                c = p.cmd("AUTH CRAM-MD5", ok=None)
+                check(c.startswith(b"+ "), "CRAM-MD5 challenge %r" % c)
+                mac = hmac.new(secret.encode(), base64.b64decode(c[2:]),
+                               "md5").hexdigest()
+                r = p.cmd(base64.b64encode(("%s %s" % (user, mac))
+                                           .encode()).decode(), ok=None)
+            p.close()
+            return r
+
+        for name in ("pop3", "pop3/rfc1460", "pop3/rfc1725",
+                     "pop3/rfc1939"):
+            wrong = pass_(name, "dave", "not-it")
+            check(wrong.startswith(b"-ERR"), "%s: wrong PASS %r"
+                  % (name, wrong))
+            r = pass_(name, "dave", "tea-time")
+            check(r == wrong, "%s: apop=only user's right PASS gave %r, "
+                  "a wrong one %r" % (name, r, wrong))
+            r = apop(name, "dave", "tea-time")
+            check(r.startswith(b"+OK"), "%s: apop=only APOP %r" % (name, r))
+            r = apop(name, "erin", "lobster")
+            check(r == apop(name, "erin", "wrong"),
+                  "%s: apop=no user's right APOP gave %r" % (name, r))
+            r = pass_(name, "erin", "lobster")
+            check(r.startswith(b"+OK"), "%s: apop=no PASS %r" % (name, r))
+            # The unmarked user: PASS everywhere, APOP only where the
+            # revision allows both.
+            r = pass_(name, "alice", "secret")
+            check(r.startswith(b"+OK"), "%s: alice PASS %r" % (name, r))
+            r = apop(name, "alice", "secret")
+            if name in ("pop3/rfc1460", "pop3/rfc1725"):
+                check(r == apop(name, "alice", "wrong"),
+                      "%s: unmarked user's APOP gave %r" % (name, r))
+            else:
+                check(r.startswith(b"+OK"), "%s: alice APOP %r" % (name, r))
+        r = sasl("dave", "tea-time", "PLAIN")
+        check(r == sasl("dave", "not-it", "PLAIN"),
+              "apop=only AUTH PLAIN gave %r" % r)
+        r = sasl("dave", "tea-time", "CRAM-MD5")
+        check(r.startswith(b"+OK"), "apop=only AUTH CRAM-MD5 %r" % r)
+        wrong = pop2_helo(ports["pop2"], "dave", "not-it")
+        check(wrong.startswith(b"-"), "POP2 wrong HELO %r" % wrong)
+        r = pop2_helo(ports["pop2"], "dave", "tea-time")
+        check(r == wrong, "apop=only POP2 HELO gave %r, a wrong password "
+              "%r" % (r, wrong))
+        r = pop2_helo(ports["pop2"], "erin", "lobster")
+        check(r.startswith(b"#"), "apop=no POP2 HELO %r" % r)
+        problems = srv.stop()
+        log = open(srv.stderr_path, errors="replace").read()
+        for want in ("event=login-refused reason=apop-only method=password",
+                     "event=login-refused reason=apop-only method=sasl",
+                     "event=login-refused reason=no-apop method=apop"):
+            check(want in log, "log lacks %r" % want)
     return problems
 
 

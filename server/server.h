@@ -91,6 +91,9 @@ struct session {
 	/* RFC 6856 §2.2: SASLprep names and passwords at login
 	 * (session_set_saslprep()). */
 	int saslprep;
+	/* RFC 1460 §13 / RFC 1725 §12: users without apop= may not use
+	 * APOP (session_set_apop_exclusive()). */
+	int apop_exclusive;
 
 	/* Lifecycle.  A session dies in three steps: closing (no more input,
 	 * flush output), dead (handles closing), freed (handles closed and

@@ -121,6 +121,16 @@ int session_rpop_enabled(const struct session *s);
  * (docs/auth.md).  SASL (session_sasl_*) always prepares.
  */
 void session_set_saslprep(struct session *s, int on);
+/*
+ * RFC 1460 §13 and RFC 1725 §12: "must not allow both methods of access
+ * for a given user".  A module speaking such a revision turns this on;
+ * then a user whose users-file line has no apop= word logs in by PASS
+ * only, and APOP is for the users marked apop=only.  Off (the default),
+ * such a user may use either, as RFC 1939 §13's "should not" permits;
+ * apop=only and apop=no are obeyed everywhere (docs/auth.md).  A refused
+ * method fails like a wrong password, after the failure delay.
+ */
+void session_set_apop_exclusive(struct session *s, int on);
 
 /*
  * Results only session_sasl_*() and the RFC 2449 LOGIN-DELAY check give.

@@ -19,7 +19,9 @@
  * session_sasl.c) ends in one struct login_req and one path: success
  * goes through login_accept() (store name check, RFC 2449 LOGIN-DELAY,
  * the session becomes the user's), failure through login_fail_later()
- * (the failure delay, the same for every method and reason).
+ * (the failure delay, the same for every method and reason).  A method
+ * the user may not use (login_method_refused(): apop=only / apop=no)
+ * is a failure too, decided after the check so that it costs the same.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -216,10 +218,60 @@ login_too_soon(struct session *s, struct login_req *r)
 	return 1;
 }
 
+/*
+ * Why R's user may not log in by R's method although the check passed,
+ * or NULL.  RFC 1460 §13, RFC 1725 §12 (MUST NOT), RFC 1939 §13 (SHOULD
+ * NOT): a user logs in by PASS or by APOP, not both.  The users file's
+ * apop= says which (auth.h); without it the listener decides
+ * (session_set_apop_exclusive()).  An APOP-only user's password never
+ * travels in the clear: USER/PASS, the POP1 and POP2 logins, and AUTH
+ * PLAIN and LOGIN are refused, while CRAM-MD5 and SCRAM, which send no
+ * password either, stay open.
+ */
+static const char *
+login_method_refused(const struct session *s, const struct login_req *r)
+{
+	enum auth_apop a = r->u->apop;
+
+	switch (r->kind) {
+	case LOGIN_APOP:
+		if (a == AUTH_APOP_NO ||
+		    (a == AUTH_APOP_DEFAULT && s->apop_exclusive))
+			return "no-apop";
+		break;
+	case LOGIN_PASSWORD:
+		if (a == AUTH_APOP_ONLY)
+			return "apop-only";
+		break;
+	case LOGIN_SASL:
+		if (a == AUTH_APOP_ONLY && r->mech != NULL &&
+		    (strcmp(r->mech, "PLAIN") == 0 ||
+		    strcmp(r->mech, "LOGIN") == 0))
+			return "apop-only";
+		break;
+	case LOGIN_RPOP:	/* no password on the wire */
+		break;
+	}
+	return NULL;
+}
+
+static void login_fail_later(struct session *s, struct login_req *r);
+
 /* R succeeded: the session is USER's from now on (every method). */
 static void
 login_accept(struct session *s, struct login_req *r)
 {
+	const char *why;
+
+	if ((why = login_method_refused(s, r)) != NULL) {
+		/* The reply is a wrong password's: telling the client
+		 * that the password was right would help a guesser. */
+		session_log(s, "event=login-refused reason=%s method=%s", why,
+		    login_method(r));
+		r->result = AUTH_FAIL;
+		login_fail_later(s, r);
+		return;
+	}
 	if (login_too_soon(s, r))
 		return;
 	free(s->user);
@@ -507,6 +559,12 @@ void
 session_set_saslprep(struct session *s, int on)
 {
 	s->saslprep = on != 0;
+}
+
+void
+session_set_apop_exclusive(struct session *s, int on)
+{
+	s->apop_exclusive = on != 0;
 }
 
 int

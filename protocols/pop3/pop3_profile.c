@@ -28,11 +28,12 @@ const struct pop3_profile_info pop3_profiles[POP3_NPROFILES] = {
 	    "RFC 1225, The AUTHORIZATION State",
 	    "RFC 1225, May 1991: an IAB standards track protocol" },
 	[POP3_RFC1460] = { "rfc1460", "RFC 1460",
-	    POP3_PF_ACCESS | POP3_PF_RSET_ZERO,
+	    POP3_PF_ACCESS | POP3_PF_RSET_ZERO | POP3_PF_APOP_EXCLUSIVE,
 	    "RFC 1460 §3", "RFC 1460 §4",
 	    "RFC 1460, June 1993: an IAB standards track protocol" },
 	[POP3_RFC1725] = { "rfc1725", "RFC 1725",
-	    POP3_PF_ARG40 | POP3_PF_CLOSE_AUTH | POP3_PF_EXACT_FORMS,
+	    POP3_PF_ARG40 | POP3_PF_CLOSE_AUTH | POP3_PF_EXACT_FORMS |
+	    POP3_PF_APOP_EXCLUSIVE,
 	    "RFC 1725 §3", "RFC 1725 §4",
 	    "RFC 1725, November 1994: an Internet standards track "
 	    "protocol" },

@@ -62,6 +62,12 @@ enum {
 	 * passwords.  (The commands it adds, CAPA, AUTH, STLS, UTF8 and
 	 * LANG, are rows of the command table in the current column.) */
 	POP3_PF_EXTENSIONS	= 1u << 8,
+	/* RFC 1460 §13, RFC 1725 §12: a server with PASS and APOP "must
+	 * not allow both methods of access for a given user"; RFC 1939 §13
+	 * softened it to "should not".  Where set, a user not marked
+	 * apop=only in the users file may not use APOP (the core decides:
+	 * session_set_apop_exclusive()). */
+	POP3_PF_APOP_EXCLUSIVE	= 1u << 9,
 };
 
 struct pop3_profile_info {

@@ -68,6 +68,8 @@ pop3_start(struct session *s)
 	 * profile, so USER, PASS and APOP are SASLprep'd there; the
 	 * historic profiles compare octets as their RFCs do. */
 	session_set_saslprep(s, (p->flags & POP3_PF_EXTENSIONS) != 0);
+	session_set_apop_exclusive(s,
+	    (p->flags & POP3_PF_APOP_EXCLUSIVE) != 0);
 	session_trace_state(s, pop3_state_name(p->state));
 	/*
 	 * RFC 1081 "The AUTHORIZATION State": "any string terminated by

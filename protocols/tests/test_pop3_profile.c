@@ -1002,10 +1002,15 @@ START_TEST(test_greeting_timestamp)
 }
 END_TEST
 
-/* RFC 6856 §2.2: only the current profile announces "UTF8 USER", so
- * only it asks the core to SASLprep USER, PASS and APOP; the historic
- * profiles' logins stay byte-exact. */
-START_TEST(test_saslprep_profiles)
+/*
+ * What each profile asks of the core's logins.  RFC 6856 §2.2: only the
+ * current profile announces "UTF8 USER", so only it has USER, PASS and
+ * APOP SASLprep'd; the historic profiles' logins stay byte-exact.  RFC
+ * 1460 §13, RFC 1725 §12: "must not allow both methods of access for a
+ * given user", a MUST NOT only in those two revisions (RFC 1939 §13:
+ * "should not"), so only they keep unmarked users off APOP.
+ */
+START_TEST(test_login_rules_profiles)
 {
 	struct dialogue d = { "greeting", NULL, NULL, { { 0 } }, 0, 0 };
 	struct testenv env;
@@ -1018,6 +1023,8 @@ START_TEST(test_saslprep_profiles)
 		s = start_session(&env, &d);
 		ck_assert_msg(s->saslprep == (pr == POP3_CURRENT), "%s",
 		    pop3_profiles[pr].label);
+		ck_assert_msg(s->apop_exclusive == (pr == POP3_RFC1460 ||
+		    pr == POP3_RFC1725), "%s", pop3_profiles[pr].label);
 		end_session(s);
 	}
 	testenv_fini(&env);
@@ -1046,7 +1053,7 @@ profile_suite(void)
 	tcase_add_loop_test(tc, test_dialogue, 0, (int)(2 * NDIALOGUES));
 	tcase_add_loop_test(tc, test_last_not_kept_without_quit, 0, 2);
 	tcase_add_test(tc, test_greeting_timestamp);
-	tcase_add_test(tc, test_saslprep_profiles);
+	tcase_add_test(tc, test_login_rules_profiles);
 	tcase_add_loop_test(tc, test_bboards_shared, 0, 2);
 	tcase_add_loop_test(tc, test_bboards_untouched, 0, 2);
 	tcase_add_loop_test(tc, test_bboards_drop_during_commit, 0, 2);

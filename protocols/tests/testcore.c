@@ -784,6 +784,12 @@ session_set_saslprep(struct session *s, int on)
 	s->saslprep = on != 0;
 }
 
+void
+session_set_apop_exclusive(struct session *s, int on)
+{
+	s->apop_exclusive = on != 0;
+}
+
 int
 session_rpop_enabled(const struct session *s)
 {

@@ -107,6 +107,7 @@ struct session {
 	int login_apop;
 	int login_rpop;			/* session_login_rpop() */
 	int saslprep;			/* session_set_saslprep() */
+	int apop_exclusive;		/* session_set_apop_exclusive() */
 
 	/* The listener's profile (session_profile()), "" by default; set
 	 * before testcore_start(). */

@@ -330,6 +330,7 @@ auth_user_dup(const struct auth_user *u)
 		auth_user_free(d);
 		return NULL;
 	}
+	d->apop = u->apop;
 	return d;
 }
 

@@ -19,13 +19,28 @@
 
 #include <stddef.h>
 
+/*
+ * The extra field's "apop=only" or "apop=no": which of PASS and APOP the
+ * user logs in with.  RFC 1460 §13 and RFC 1725 §12: a server with both
+ * "must not allow both methods of access for a given user" (RFC 1939
+ * §13: "should not"), because a password sent in the clear gives away
+ * the secret APOP keeps off the wire.
+ */
+enum auth_apop {
+	AUTH_APOP_DEFAULT = 0,	/* no apop= field: the listener decides */
+	AUTH_APOP_ONLY,		/* APOP (and challenge-response SASL) only */
+	AUTH_APOP_NO,		/* never APOP */
+};
+
 struct auth_user {
 	char *name;
 	char *scheme;		/* upper case, e.g. "SHA512-CRYPT" */
 	char *secret;		/* the part after {SCHEME}; wiped on free */
 	char *home;		/* "" when absent */
-	/* uid, gid, gecos, shell and extra are parsed for compatibility but
-	 * not used: polypopd does not change user ids. */
+	enum auth_apop apop;	/* from the extra field */
+	/* uid, gid, gecos and shell are parsed for compatibility but not
+	 * used: polypopd does not change user ids.  Of the extra field's
+	 * space-separated key=value words only apop= is read. */
 };
 
 /*

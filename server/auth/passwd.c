@@ -9,6 +9,10 @@
  * Fields are separated by ':' and there is no escape, so no field (the
  * secret included) can contain a colon: a {PLAIN} password with ':' in it
  * cannot be stored.  Crypt hashes never contain ':'.
+ *
+ * The extra field is Dovecot's: space-separated key=value words.  Only
+ * apop= means something here; other words are left for Dovecot, so one
+ * file can serve both servers.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +20,43 @@
 
 #include "auth.h"
 #include "auth_int.h"
+
+/*
+ * The extra field's apop= word, if any: 0 and *OUT set (AUTH_APOP_DEFAULT
+ * when there is none), or -1 with *WHY.  A later apop= word contradicting
+ * an earlier one is an error rather than a silent choice.
+ */
+static int
+passwd_extra_apop(const char *x, size_t len, enum auth_apop *out,
+    const char **why)
+{
+	const char *end = x + len, *w, *we;
+	enum auth_apop v;
+
+	*out = AUTH_APOP_DEFAULT;
+	for (w = x; w < end; w = we) {
+		while (w < end && *w == ' ')
+			w++;
+		for (we = w; we < end && *we != ' '; we++)
+			;
+		if ((size_t)(we - w) < 5 || memcmp(w, "apop=", 5) != 0)
+			continue;
+		if (we - w == 9 && memcmp(w + 5, "only", 4) == 0)
+			v = AUTH_APOP_ONLY;
+		else if (we - w == 7 && memcmp(w + 5, "no", 2) == 0)
+			v = AUTH_APOP_NO;
+		else {
+			*why = "apop= must be apop=only or apop=no";
+			return -1;
+		}
+		if (*out != AUTH_APOP_DEFAULT && *out != v) {
+			*why = "both apop=only and apop=no";
+			return -1;
+		}
+		*out = v;
+	}
+	return 0;
+}
 
 /* Longer names are refused; RFC 1939 gives no limit, but a POP3 command
  * line is short and a name that long is a mistake, not a user. */
@@ -261,6 +302,17 @@ auth_passwd_parse_line(const char *line, size_t len, struct auth_user *u,
 	}
 	if (passwd_secret_ok(s->kind, sec, seclen) != 0) {
 		*why = "malformed secret for its {SCHEME}";
+		return -1;
+	}
+
+	u->apop = AUTH_APOP_DEFAULT;
+	if (nf > PASSWD_EXTRA && passwd_extra_apop(f[PASSWD_EXTRA],
+	    flen[PASSWD_EXTRA], &u->apop, why) < 0)
+		return -1;
+	/* APOP needs the secret itself (RFC 1939 §7): such a user could
+	 * never log in at all. */
+	if (u->apop == AUTH_APOP_ONLY && s->kind != AUTH__PLAIN) {
+		*why = "apop=only needs a {PLAIN} secret";
 		return -1;
 	}
 

@@ -119,6 +119,67 @@ START_TEST(test_parse_line)
 }
 END_TEST
 
+/* The extra field's apop= word (RFC 1460 §13: PASS or APOP, not both);
+ * the other words are Dovecot's and left alone. */
+static const struct apop_case {
+	const char	*line;
+	int		 rc;
+	enum auth_apop	 apop;
+	const char	*why;
+} apop_cases[] = {
+	{ "a:{PLAIN}pw", 1, AUTH_APOP_DEFAULT, NULL },
+	{ "a:{PLAIN}pw::::::", 1, AUTH_APOP_DEFAULT, NULL },
+	{ "a:{PLAIN}pw::::::apop=only", 1, AUTH_APOP_ONLY, NULL },
+	{ "a:{PLAIN}pw::::::apop=no", 1, AUTH_APOP_NO, NULL },
+	{ "a:{SHA512-CRYPT}$6$s$h::::::apop=no", 1, AUTH_APOP_NO, NULL },
+	{ "a:{PLAIN}pw::::/h::userdb_quota=1G  apop=only nopassword", 1,
+	    AUTH_APOP_ONLY, NULL },
+	{ "a:{PLAIN}pw::::::apop=only apop=only", 1, AUTH_APOP_ONLY, NULL },
+	{ "a:{PLAIN}pw::::::xapop=only apop", 1, AUTH_APOP_DEFAULT, NULL },
+	/* Colons after the seventh belong to the extra field's words. */
+	{ "a:{PLAIN}pw::::::x:y apop=no", 1, AUTH_APOP_NO, NULL },
+	{ "a:{PLAIN}pw::::::x:apop=no", 1, AUTH_APOP_DEFAULT, NULL },
+	/* Before the extra field, apop= is somebody's shell. */
+	{ "a:{PLAIN}pw:::::apop=only", 1, AUTH_APOP_DEFAULT, NULL },
+	{ "a:{PLAIN}pw::::::apop=yes", -1, 0,
+	    "apop= must be apop=only or apop=no" },
+	{ "a:{PLAIN}pw::::::apop=", -1, 0,
+	    "apop= must be apop=only or apop=no" },
+	{ "a:{PLAIN}pw::::::apop=ONLY", -1, 0,
+	    "apop= must be apop=only or apop=no" },
+	{ "a:{PLAIN}pw::::::apop=only apop=no", -1, 0,
+	    "both apop=only and apop=no" },
+	{ "a:{SHA512-CRYPT}$6$s$h::::::apop=only", -1, 0,
+	    "apop=only needs a {PLAIN} secret" },
+	{ "a:{CRAM-MD5}cd3ba7deaad6e5ca23448ba42e379747a9e0f7f1fbc00c8a81bb"
+	    "aac395731b56::::::apop=only", -1, 0,
+	    "apop=only needs a {PLAIN} secret" },
+};
+
+START_TEST(test_parse_apop)
+{
+	const struct apop_case	*c = &apop_cases[_i];
+	struct auth_user	 u, *d;
+	const char		*why = NULL;
+	int			 rc;
+
+	rc = auth_passwd_parse_line(c->line, strlen(c->line), &u, &why);
+	ck_assert_msg(rc == c->rc, "'%s': rc %d, want %d (%s)", c->line, rc,
+	    c->rc, why ? why : "-");
+	if (rc != 1) {
+		ck_assert_str_eq(why, c->why);
+		ck_assert_ptr_null(u.name);
+		return;
+	}
+	ck_assert_int_eq(u.apop, c->apop);
+	d = auth_user_dup(&u);
+	ck_assert_ptr_nonnull(d);
+	ck_assert_int_eq(d->apop, c->apop);
+	auth_user_free(d);
+	auth_user_clear(&u);
+}
+END_TEST
+
 /* 255 octets is the limit, inclusive. */
 START_TEST(test_name_limit)
 {
@@ -171,6 +232,8 @@ passwd_suite(void)
 
 	tcase_add_loop_test(tc, test_parse_line, 0,
 	    (int)(sizeof(cases) / sizeof(cases[0])));
+	tcase_add_loop_test(tc, test_parse_apop, 0,
+	    (int)(sizeof(apop_cases) / sizeof(apop_cases[0])));
 	tcase_add_test(tc, test_name_limit);
 	tcase_add_test(tc, test_dup);
 	suite_add_tcase(s, tc);
