@@ -16,15 +16,17 @@
 
 #include <errno.h>
 
-#ifndef CONFORM_CLAUSES
-#define CONFORM_CLAUSES "clauses.txt"
+/*
+ * Where the cases and the clause lists live: the installed data directory
+ * (share/polypop), or, for a runner used from its build directory before
+ * `meson install`, the source tree's compat-tests/, which has the same
+ * layout (clauses.txt, untestable.txt, cases/pop3, ...).
+ */
+#ifndef CONFORM_DATA_DIR
+#define CONFORM_DATA_DIR "."
 #endif
-#ifndef CONFORM_UNTESTABLE
-#define CONFORM_UNTESTABLE "untestable.txt"
-#endif
-
-#ifndef CONFORM_CASES_DIR
-#define CONFORM_CASES_DIR "cases/pop3"
+#ifndef CONFORM_SOURCE_DIR
+#define CONFORM_SOURCE_DIR "."
 #endif
 
 struct opts {
@@ -41,6 +43,50 @@ struct opts {
 };
 
 static int has_suffix(const char *s, const char *suf);
+
+/* The data directory holding clauses.txt: installed first; when that has
+ * none, the source tree's; else the installed one, for the error. */
+static const char *
+data_dir(void)
+{
+	static const char *dir;
+	char path[4096];
+
+	if (dir != NULL)
+		return dir;
+	snprintf(path, sizeof(path), "%s/clauses.txt", CONFORM_DATA_DIR);
+	dir = CONFORM_DATA_DIR;
+	if (access(path, R_OK) != 0) {
+		snprintf(path, sizeof(path), "%s/clauses.txt",
+		    CONFORM_SOURCE_DIR);
+		if (access(path, R_OK) == 0)
+			dir = CONFORM_SOURCE_DIR;
+	}
+	return dir;
+}
+
+/* DATA/NAME into BUF. */
+static const char *
+data_path(const char *name, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s", data_dir(), name);
+	return buf;
+}
+
+/* The cases a run without --cases plays: the protocol's own, and for POP3
+ * with --profile the historic revisions' (cases/pop3-profiles). */
+static const char *
+default_cases(const struct opts *o)
+{
+	if (strcmp(o->proto, "pop3") == 0)
+		return o->profile != NULL ? "cases/pop3-profiles" :
+		    "cases/pop3";
+	if (strcmp(o->proto, "pop2") == 0)
+		return "cases/pop2";
+	if (strcmp(o->proto, "pop1") == 0)
+		return "cases/pop1";
+	return "cases/pop109";
+}
 
 /* "pop3/retr" from ".../cases/pop3/retr.txt": unique across case dirs. */
 static void
@@ -218,6 +264,10 @@ why_skip(const struct opts *o, const struct run_ctx *ctx,
 		    tc->notls[0] ? " " : "", tc->notls);
 		return why;
 	}
+	/* A server reached on one port cannot play both sides. */
+	if (tc->second && ctx->port2 == NULL)
+		return "needs a second connection (@switch second): "
+		    "give its POP3 port with --port2 P";
 	return NULL;
 }
 
@@ -260,13 +310,13 @@ main(int argc, char **argv)
 		{ "untestable", required_argument, NULL, 1005 },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct opts o = { .proto = "pop3", .only = "*", .level = "polypop",
-		.clauses = CONFORM_CLAUSES, .untestable = CONFORM_UNTESTABLE };
+	struct opts o = { .proto = "pop3", .only = "*", .level = "polypop" };
 	struct inventory inv = { NULL, 0, NULL };
 	struct report run;
 	char label[512];
 	struct run_ctx ctx = { .fd = -1, .timeout_ms = 10000 };
 	char **files = NULL, err[512];
+	char clauses_path[4096], untestable_path[4096];
 	size_t nfiles = 0;
 	int ch, passed = 0, failed = 0, skipped = 0;
 
@@ -323,6 +373,23 @@ main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage();
+	if (strcmp(o.proto, "pop3") != 0 && strcmp(o.proto, "pop2") != 0 &&
+	    strcmp(o.proto, "pop1") != 0 && strcmp(o.proto, "pop109") != 0) {
+		fprintf(stderr, "polypop-conform: --proto %s: not one of pop3, "
+		    "pop2, pop1, pop109\n", o.proto);
+		return 2;
+	}
+	if (o.profile != NULL && strcmp(o.proto, "pop3") != 0) {
+		fprintf(stderr, "polypop-conform: --profile names a POP3 "
+		    "revision; --proto %s has none\n", o.proto);
+		return 2;
+	}
+	if (o.clauses == NULL)
+		o.clauses = data_path("clauses.txt", clauses_path,
+		    sizeof(clauses_path));
+	if (o.untestable == NULL)
+		o.untestable = data_path("untestable.txt", untestable_path,
+		    sizeof(untestable_path));
 	/* One of the pair without the other would pair a name with the
 	 * wrong secret. */
 	if ((ctx.apop_user == NULL) != (ctx.apop_pass == NULL))
@@ -357,8 +424,19 @@ main(int argc, char **argv)
 		free(o.merge);
 		return 0;
 	}
-	if (nfiles == 0)
-		collect(CONFORM_CASES_DIR, &files, &nfiles);
+	if (nfiles == 0) {
+		char buf[4096];
+		const char *dir = data_path(default_cases(&o), buf,
+		    sizeof(buf));
+		struct stat sb;
+
+		if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+			fprintf(stderr, "polypop-conform: %s: no such directory "
+			    "of cases; name one with --cases DIR\n", dir);
+			return 2;
+		}
+		collect(dir, &files, &nfiles);
+	}
 	if (o.check && !o.coverage && o.report == NULL &&
 	    access(o.clauses, R_OK) != 0)
 		fprintf(stderr, "polypop-conform: %s: %s; covers: headers "
@@ -487,6 +565,12 @@ main(int argc, char **argv)
 	}
 	free(files);
 	run_ctx_free(&ctx);
+	if (passed + failed + skipped == 0 && !o.list) {
+		/* A mistyped --only must not look like a clean run. */
+		fprintf(stderr, "polypop-conform: no case matches --only '%s'"
+		    "; --list shows their names\n", o.only);
+		return 2;
+	}
 	if (o.coverage) {
 		if (failed)
 			return 1;
