@@ -149,10 +149,12 @@ record(struct report *run, const struct inventory *inv,
 		report_set(run, inv->v[idx[k]].id, 0, c);
 }
 
+/* The synopsis: on stdout for --help, on stderr (status 2) for a wrong
+ * command line. */
 static void
-usage(void)
+help(FILE *f, int status)
 {
-	fprintf(stderr,
+	fprintf(f,
 	    "usage: polypop-conform --host H --port P [--port2 P] "
 	    "[--proto pop3|pop2|pop1|pop109] [--profile P]\n"
 	    "           --user U --pass P [--user2 U --pass2 P] "
@@ -170,9 +172,15 @@ usage(void)
 	    "--format maildir|mbox|raw|wire --out PATH\n"
 	    "fixtures:");
 	for (const char *const *n = fixture_names(); *n; n++)
-		fprintf(stderr, " %s", *n);
-	fprintf(stderr, "\n");
-	exit(2);
+		fprintf(f, " %s", *n);
+	fprintf(f, "\n(polypop-conform(1); compat-tests/README.md)\n");
+	exit(status);
+}
+
+static void
+usage(void)
+{
+	help(stderr, 2);
 }
 
 static int
@@ -356,6 +364,7 @@ main(int argc, char **argv)
 		case 'A': ctx.cafile = optarg; break;
 		case 'I': ctx.insecure = 1; break;
 		case 'v': ctx.verbose = 1; break;
+		case 'h': help(stdout, 0); break;
 		case 1000: o.coverage = 1; break;
 		case 1001: o.report = optarg; break;
 		case 1002: o.label = optarg; break;
