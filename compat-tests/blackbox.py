@@ -20,13 +20,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 import common  # noqa: E402
 from common import HarnessError, Pop3, Skip  # noqa: E402
 
-TESTS = []
-
-
-
-def test(fn):
-    TESTS.append(fn)
-    return fn
+TESTS, test = common.registry()
 
 
 def check(cond, what):

@@ -30,12 +30,7 @@ import common  # noqa: E402
 from common import HarnessError  # noqa: E402
 
 SAMPLES = os.path.join(HERE, "explain")
-TESTS = []
-
-
-def test(fn):
-    TESTS.append(fn)
-    return fn
+TESTS, test = common.registry()
 
 
 # -- running explain and reading its output ---------------------------------

@@ -40,7 +40,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 import common  # noqa: E402
 from common import HarnessError, Skip  # noqa: E402
 
-TESTS = []
+TESTS, test = common.registry()
 TIMEOUT = int(os.environ.get("EXT_TIMEOUT", "10"))
 STLS_OK = b"+OK Begin TLS negotiation"
 MECHS = ["PLAIN", "LOGIN", "CRAM-MD5", "SCRAM-SHA-1", "SCRAM-SHA-256"]
@@ -54,11 +54,6 @@ EXTRA_USERS = {
     CARL: ("CRAM-MD5", "c4rl-pass"),
     JUERGEN: ("PLAIN", "gr\u00fc\u00dfe"),
 }
-
-
-def test(fn):
-    TESTS.append(fn)
-    return fn
 
 
 def check(cond, what):

@@ -32,15 +32,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 import common  # noqa: E402
 from common import HarnessError, Pop3, Skip  # noqa: E402
 
-TESTS = []
+TESTS, test = common.registry()
 LISTEN_RE = re.compile(r"^listening (\S+) (\[[^\]]+\]|[^\s:]+):(\d+)$")
 AUTH_FAILED = b"-ERR [AUTH] Authentication failed."
-
-
-
-def test(fn):
-    TESTS.append(fn)
-    return fn
 
 
 def check(cond, what):

@@ -35,13 +35,8 @@ import common  # noqa: E402
 from common import HarnessError, Pop3, Skip  # noqa: E402
 from server_core import CoreServer, run  # noqa: E402
 
-TESTS = []
+TESTS, test = common.registry()
 TIMEOUT = 15
-
-
-def test(fn):
-    TESTS.append(fn)
-    return fn
 
 
 def check(cond, what):

@@ -538,6 +538,18 @@ class Report:
         return 1 if self.failed else 0
 
 
+def registry():
+    """A suite's test list and the decorator that adds a function to it,
+    in definition order: TESTS, test = common.registry()."""
+    tests = []
+
+    def test(fn):
+        tests.append(fn)
+        return fn
+
+    return tests, test
+
+
 class Skip(Exception):
     """Raised by a black-box test that cannot run here; reported as skip."""
 
