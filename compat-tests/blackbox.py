@@ -321,22 +321,14 @@ def apop_timestamp_unique(a):
         return srv.stop()
 
 
-class Args:
-    def __init__(self, ns, name):
-        self.ns = ns
-        self.name = name
-
+class Args(common.SuiteArgs):
     def server(self, fixture="basic", users=None, fixtures=None,
                config=None):
         users = users or dict(common.USERS)
         if fixtures is None:
             fixtures = {"alice": fixture, "bob": "basic"}
-        srv = common.Server(self.ns.polypopd, self.ns.conform,
-                            store=self.ns.store, fixtures=fixtures,
-                            users=users, config=config, keep=self.ns.keep,
-                            name=self.name)
-        srv.setup().start()
-        return srv
+        return self.new_server(fixtures=fixtures, users=users,
+                               config=config)
 
 
 def main():

@@ -44,7 +44,7 @@ def defaults_and_report(a):
     """POP3 cases and the clause lists by default; --report writes the
     user's column with the clauses the case covers."""
     problems = []
-    with a.server(("pop3",)) as srv:
+    with a.new_server(listen=("pop3",)) as srv:
         report = os.path.join(srv.dir, "my-server.md")
         rc, out, err = conform(a, login(srv, srv.port) + [
             "--only", "stat", "--report", report, "--label", "my-server"])
@@ -66,7 +66,7 @@ def cases_follow_proto_and_profile(a):
     historic revisions'; a case that needs a second port is skipped with
     the option to give, not failed."""
     problems = []
-    with a.server(("pop2", "pop1", "pop3/rfc1081")) as srv:
+    with a.new_server(listen=("pop2", "pop1", "pop3/rfc1081")) as srv:
         runs = [
             (["--proto", "pop2", "--only", "helo"], srv.ports["pop2"],
              ["ok helo", "1 passed, 0 failed, 0 skipped"]),
@@ -92,7 +92,7 @@ def refusals(a):
     """What the runner cannot do is an error (status 2) that says what to
     do, and a server that fails a case is a FAIL line and status 1."""
     problems = []
-    with a.server(("pop3",)) as srv:
+    with a.new_server(listen=("pop3",)) as srv:
         base = login(srv, srv.port)
         for args, want in [
                 (["--only", "no-such-case"], "no case matches --only "
@@ -116,21 +116,8 @@ def refusals(a):
     return problems
 
 
-class Args:
-    def __init__(self, ns, name):
-        self.ns = ns
-        self.name = name
-
-    def server(self, listen):
-        srv = common.Server(self.ns.polypopd, self.ns.conform,
-                            store=self.ns.store, keep=self.ns.keep,
-                            name=self.name, listen=listen)
-        srv.setup().start()
-        return srv
-
-
 def main():
-    return common.run_tests(__doc__, TESTS, Args)
+    return common.run_tests(__doc__, TESTS, common.SuiteArgs)
 
 
 if __name__ == "__main__":

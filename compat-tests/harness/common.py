@@ -538,6 +538,22 @@ class Report:
         return 1 if self.failed else 0
 
 
+class SuiteArgs:
+    """What run_tests hands each test: the suite's command line (ns), the
+    test's name, and a way to start a server from them."""
+
+    def __init__(self, ns, name):
+        self.ns = ns
+        self.name = name
+
+    def new_server(self, **kw):
+        """A started Server for this test (keywords as Server takes)."""
+        srv = Server(self.ns.polypopd, self.ns.conform, store=self.ns.store,
+                     keep=self.ns.keep, name=self.name, **kw)
+        srv.setup().start()
+        return srv
+
+
 def registry():
     """A suite's test list and the decorator that adds a function to it,
     in definition order: TESTS, test = common.registry()."""
