@@ -550,7 +550,11 @@ class SuiteArgs:
         """A started Server for this test (keywords as Server takes)."""
         srv = Server(self.ns.polypopd, self.ns.conform, store=self.ns.store,
                      keep=self.ns.keep, name=self.name, **kw)
-        srv.setup().start()
+        try:
+            srv.setup().start()
+        except BaseException:
+            srv.cleanup()       # a failed set-up leaves no directory
+            raise
         return srv
 
 
