@@ -817,11 +817,8 @@ def pop3s_retr(a):
 def pop3s_profile_refused(a):
     """pop3s/PROFILE is refused at start-up: historic revisions had no
     TLS (BRIEF contract)."""
-    srv = ExtServer(a.ns.polypopd, a.ns.conform, store=a.ns.store,
-                    keep=a.ns.keep, name=a.name,
-                    listens=("pop3s/rfc1939",))
-    with srv:
-        srv.setup()
+    with a.new_server(cls=ExtServer, start=False,
+                      listens=("pop3s/rfc1939",)) as srv:
         try:
             r = subprocess.run(srv.argv(), stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, timeout=10,
@@ -1477,22 +1474,10 @@ def historic_profiles(a):
 
 # -- runner --------------------------------------------------------------
 
-class Args:
-    def __init__(self, ns, name):
-        self.ns = ns
-        self.name = name
-
+class Args(common.SuiteArgs):
     def server(self, listens=("pop3",), tls=True, extra=()):
-        srv = ExtServer(self.ns.polypopd, self.ns.conform,
-                        store=self.ns.store, keep=self.ns.keep,
-                        name=self.name, listens=listens, tls=tls,
-                        extra=extra)
-        try:
-            srv.setup().start()
-        except BaseException:
-            srv.cleanup()
-            raise
-        return srv
+        return self.new_server(cls=ExtServer, listens=listens, tls=tls,
+                               extra=extra)
 
 
 def main():

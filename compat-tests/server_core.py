@@ -1277,33 +1277,23 @@ def sigterm_mid_download_stalled(a):
         return srv.stop()
 
 
-class Args:
-    def __init__(self, ns, name):
-        self.ns = ns
-        self.name = name
-
+class Args(common.SuiteArgs):
     def server(self, fixture="basic", users=None, fixtures=None,
                config=None, start=True, extra_factory=None, **kw):
         users = users or dict(common.USERS)
         if fixtures is None:
             fixtures = {"alice": fixture, "bob": "basic"}
-        srv = CoreServer(self.ns.polypopd, self.ns.conform,
-                         store=self.ns.store, fixtures=fixtures,
-                         users=users, config=config, keep=self.ns.keep,
-                         name=self.name, **kw)
-        try:
+
+        def prepare(srv):
             if extra_factory is not None:
                 srv.extra += extra_factory(srv.dir)
                 for x in srv.extra:
                     if x.startswith(srv.dir):
                         os.makedirs(x, exist_ok=True)
-            srv.setup()
-            if start:
-                srv.start()
-        except BaseException:
-            srv.cleanup()
-            raise
-        return srv
+
+        return self.new_server(cls=CoreServer, start=start, prepare=prepare,
+                               fixtures=fixtures, users=users, config=config,
+                               **kw)
 
 
 def main():

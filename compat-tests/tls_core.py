@@ -96,30 +96,19 @@ def stls(p, ctx, name="localhost"):
     return r
 
 
-class Args:
-    def __init__(self, ns, name):
-        self.ns = ns
-        self.name = name
-
+class Args(common.SuiteArgs):
     def server(self, listens, cert=True, start=True, extra=None, **kw):
         """A CoreServer on LISTENS with, unless CERT is False, a fresh
         certificate given by --tls-cert/--tls-key (srv.cert, srv.key)."""
-        srv = CoreServer(self.ns.polypopd, self.ns.conform,
-                         store=self.ns.store, listens=listens,
-                         keep=self.ns.keep, name=self.name, **kw)
-        try:
-            srv.setup()
+        def prepare(srv):
             srv.cert = srv.key = None
             if cert:
                 srv.cert, srv.key = make_cert(srv.dir)
                 srv.extra += ["--tls-cert", srv.cert, "--tls-key", srv.key]
             srv.extra += list(extra or [])
-            if start:
-                srv.start()
-        except BaseException:
-            srv.cleanup()
-            raise
-        return srv
+
+        return self.new_server(cls=CoreServer, start=start, prepare=prepare,
+                               listens=listens, **kw)
 
 
 def addr(srv, proto):

@@ -546,12 +546,19 @@ class SuiteArgs:
         self.ns = ns
         self.name = name
 
-    def new_server(self, **kw):
-        """A started Server for this test (keywords as Server takes)."""
-        srv = Server(self.ns.polypopd, self.ns.conform, store=self.ns.store,
-                     keep=self.ns.keep, name=self.name, **kw)
+    def new_server(self, cls=None, start=True, prepare=None, **kw):
+        """A server for this test: a Server (or CLS, a subclass) made with
+        keywords KW, set up, given to PREPARE if any, and started unless
+        START is false."""
+        srv = (cls or Server)(self.ns.polypopd, self.ns.conform,
+                              store=self.ns.store, keep=self.ns.keep,
+                              name=self.name, **kw)
         try:
-            srv.setup().start()
+            srv.setup()
+            if prepare is not None:
+                prepare(srv)
+            if start:
+                srv.start()
         except BaseException:
             srv.cleanup()       # a failed set-up leaves no directory
             raise
