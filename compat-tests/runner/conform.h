@@ -108,6 +108,8 @@ int	 tcase_load(const char *path, struct tcase *tc, char *err,
 	    size_t errlen);
 void	 tcase_free(struct tcase *tc);
 int	 tcase_runs_profile(const struct tcase *tc, const char *profile);
+/* DIALECT_* of a protocol name (pop3, pop2, pop1, pop109), or -1. */
+int	 proto_dialect(const char *name);
 int	 tcase_wants_cert(const struct tcase *tc);
 const char *step_kind_name(enum step_kind k);
 int	 clause_canon(const char *s, char *out, size_t outlen, char *err,

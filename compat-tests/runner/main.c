@@ -73,21 +73,6 @@ data_path(const char *name, char *buf, size_t len)
 	return buf;
 }
 
-/* The cases a run without --cases plays: the protocol's own, and for POP3
- * with --profile the historic revisions' (cases/pop3-profiles). */
-static const char *
-default_cases(const struct opts *o)
-{
-	if (strcmp(o->proto, "pop3") == 0)
-		return o->profile != NULL ? "cases/pop3-profiles" :
-		    "cases/pop3";
-	if (strcmp(o->proto, "pop2") == 0)
-		return "cases/pop2";
-	if (strcmp(o->proto, "pop1") == 0)
-		return "cases/pop1";
-	return "cases/pop109";
-}
-
 /* "pop3/retr" from ".../cases/pop3/retr.txt": unique across case dirs. */
 static void
 case_label(const char *path, char *out, size_t outlen)
@@ -382,8 +367,7 @@ main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage();
-	if (strcmp(o.proto, "pop3") != 0 && strcmp(o.proto, "pop2") != 0 &&
-	    strcmp(o.proto, "pop1") != 0 && strcmp(o.proto, "pop109") != 0) {
+	if (proto_dialect(o.proto) < 0) {
 		fprintf(stderr, "polypop-conform: --proto %s: not one of pop3, "
 		    "pop2, pop1, pop109\n", o.proto);
 		return 2;
@@ -434,10 +418,15 @@ main(int argc, char **argv)
 		return 0;
 	}
 	if (nfiles == 0) {
-		char buf[4096];
-		const char *dir = data_path(default_cases(&o), buf,
-		    sizeof(buf));
+		char name[64], buf[4096];
+		const char *dir;
 		struct stat sb;
+
+		/* The protocol's own cases, cases/PROTO; with --profile (POP3
+		 * only) the historic revisions', cases/pop3-profiles. */
+		snprintf(name, sizeof(name), "cases/%s%s", o.proto,
+		    o.profile != NULL ? "-profiles" : "");
+		dir = data_path(name, buf, sizeof(buf));
 
 		if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
 			fprintf(stderr, "polypop-conform: %s: no such directory "

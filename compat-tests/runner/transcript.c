@@ -153,8 +153,8 @@ parse_nums(struct step *st, const char *s, int min, int max, char *err,
 #define GREET2_RE "^\\+ POP2 [A-Za-z]([-A-Za-z0-9.]*[A-Za-z0-9])?( |$)"
 #define COUNT2_RE "^#[0-9]+( |$)"
 
-static int
-dialect_of(const char *name)
+int
+proto_dialect(const char *name)
 {
 	if (strcmp(name, "pop2") == 0)
 		return DIALECT_POP2;
@@ -288,8 +288,8 @@ parse_macro(struct tcase *tc, int lineno, char *line, const char *ref,
 		add_step(tc, STEP_EXPECT_RE, lineno,
 		    tc->dialect == DIALECT_POP2 ? OK2_RE : OK_RE, ref);
 		add_step(tc, STEP_EXPECT_EOF, lineno, NULL, ref);
-	} else if (strcmp(line, "@as") == 0 && dialect_of(arg) >= 0) {
-		tc->dialect = dialect_of(arg);
+	} else if (strcmp(line, "@as") == 0 && proto_dialect(arg) >= 0) {
+		tc->dialect = proto_dialect(arg);
 	} else if (strcmp(line, "@switch") == 0 &&
 	    (strcmp(arg, "main") == 0 || strcmp(arg, "second") == 0)) {
 		st = add_step(tc, STEP_SWITCH, lineno, NULL, ref);
@@ -711,8 +711,8 @@ parse_header(struct tcase *tc, int lineno, const char *key, const char *val,
 		v[tc->ncovers++] = xstrndup(id, strlen(id));
 		return 0;
 	} else if (strcmp(key, "proto") == 0) {
-		if (tc->proto == NULL && dialect_of(val) >= 0)
-			tc->dialect = dialect_of(val);
+		if (tc->proto == NULL && proto_dialect(val) >= 0)
+			tc->dialect = proto_dialect(val);
 		slot = &tc->proto;
 	} else if (strcmp(key, "folder") == 0) {
 		/*
